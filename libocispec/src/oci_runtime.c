@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "oci_runtime.h"
+int oci_runtime_placeholder;
