@@ -1,0 +1,27 @@
+#!/bin/bash
+# The whole test suite, as README.md says: installs what it needs from Debian, builds husk
+# with -Werror, runs the C unit tests (TAP), `make distcheck` and the pytest integration
+# tests. Run as root on Debian 12 from the top of a checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+. scripts/deps.sh
+deps_install test
+
+./autogen.sh > /dev/null
+rm -rf _build && mkdir _build && cd _build
+../configure --enable-werror -q
+make -j"$(nproc)" -s
+make -j"$(nproc)" -s check || { cat tests/unit/*.log; exit 1; }
+if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
+    make -s distcheck > distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }
+    echo "make distcheck: ok"
+fi
+cd "$top"
+
+export HUSK="$top/_build/husk"
+rc=0
+/usr/bin/python3 -m pytest -p no:cacheprovider -q -ra tests/integration "$@" || rc=$?
+# pytest exits 5 when it collected nothing: that is a failure of the suite here.
+exit $rc
