@@ -34,6 +34,13 @@ typedef struct husk_command {
 /* Built commands. */
 int cmd_spec(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 int cmd_features(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_create(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_start(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_state(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_kill(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_delete(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_run(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_list(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 int cmd_validate(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 
 /* Placeholder for commands of the mission that are not built yet: it says so and fails. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "container_id.h"
 #include "util/strv.h"
 
 int options_parse_bool(const char *value, bool *out)
@@ -128,4 +129,27 @@ void options_reset_getopt(void)
 int options_usage_error(husk_error_t *err, const char *command, const char *what)
 {
     return husk_error_set(err, 0, "%s: %s (see husk %s --help)", command, what, command);
+}
+
+const char *options_container_id(int argc, char **argv, int optind_, const char *command,
+                                 husk_error_t *err)
+{
+    if (optind_ >= argc) {
+        options_usage_error(err, command, "missing container id");
+        return NULL;
+    }
+    if (optind_ + 1 < argc) {
+        husk_error_set(err, 0, "%s: unexpected argument \"%s\" after the container id (see husk %s --help)",
+                       command, argv[optind_ + 1], command);
+        return NULL;
+    }
+    if (container_id_validate(argv[optind_], err) < 0)
+        return NULL;
+    return argv[optind_];
+}
+
+int options_print_help(const char *text)
+{
+    fputs(text, stdout);
+    return 0;
 }

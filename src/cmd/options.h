@@ -22,4 +22,20 @@ int options_usage_error(husk_error_t *err, const char *command, const char *what
 /* Parses a --flag value of the form "true"/"false" (as runc's --rootless takes). */
 int options_parse_bool(const char *value, bool *out);
 
+/* The single container id argument left after the options (argv[optind]); extra
+ * arguments are an error. */
+const char *options_container_id(int argc, char **argv, int optind_, const char *command,
+                                 husk_error_t *err);
+
+/* The libhusk view of the global options. */
+#include "container.h"
+static inline husk_runtime options_runtime(const husk_globals *g)
+{
+    husk_runtime rt = {.root = g->root, .systemd_cgroup = g->systemd_cgroup, .rootless = g->rootless};
+    return rt;
+}
+
+/* Prints text to stdout and returns 0 (for --help). */
+int options_print_help(const char *text);
+
 #endif

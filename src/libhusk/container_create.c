@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `create`: parse and validate the bundle, make the state dir, clone the init, run the
+ * creation hooks and record the state. A failure leaves nothing behind. */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "init.h"
+#include "namespaces.h"
+#include "spawn.h"
+#include "status.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "validate.h"
+
+typedef struct create_hooks_data {
+    const char *id;
+    const char *bundle;
+    const oci_spec *spec;
+} create_hooks_data;
+
+/* The runtime-spec state handed to hooks on stdin. */
+char *container_hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
+                           oci_string_map *annotations, husk_error_t *err)
+{
+    oci_state st = {0};
+    st.oci_version = (char *)HUSK_SPEC_VERSION;
+    st.id = (char *)id;
+    st.status = (char *)status;
+    st.pid = pid;
+    st.pid_present = pid > 0;
+    st.bundle = (char *)bundle;
+    st.annotations = annotations;
+    cleanup_free char *errmsg = NULL;
+    char *json = oci_state_generate_json(&st, 0, &errmsg);
+    if (!json)
+        husk_error_set(err, 0, "state of container \"%s\" for hooks: %s", id,
+                       errmsg ? errmsg : "cannot generate JSON");
+    return json;
+}
+
+static char *run_creation_hooks(pid_t init_pid, void *data, husk_error_t *err)
+{
+    create_hooks_data *d = data;
+    cleanup_free char *json =
+        container_hook_state(d->id, "creating", init_pid, d->bundle, d->spec->annotations, err);
+    if (!json)
+        return NULL;
+    oci_hooks *h = d->spec->hooks;
+    if (h && h->prestart_len && hooks_run(h->prestart, h->prestart_len, "prestart", json, err) < 0)
+        return NULL;
+    if (h && h->create_runtime_len &&
+        hooks_run(h->create_runtime, h->create_runtime_len, "createRuntime", json, err) < 0)
+        return NULL;
+    return steal_pointer(&json);
+}
+
+static char *absolute_bundle(const char *bundle, husk_error_t *err)
+{
+    char *abs = realpath(bundle ? bundle : ".", NULL);
+    if (!abs)
+        husk_error_errno(err, "bundle %s", bundle ? bundle : ".");
+    return abs;
+}
+
+static char *absolute_rootfs(const char *bundle, const oci_spec *spec, husk_error_t *err)
+{
+    const char *path = spec->root ? spec->root->path : NULL;
+    if (!path)
+        return husk_error_set(err, 0, "root.path: missing in the config"), NULL;
+    char *joined = NULL;
+    if (path[0] == '/')
+        joined = strdup(path);
+    else if (asprintf(&joined, "%s/%s", bundle, path) < 0)
+        joined = NULL;
+    if (!joined)
+        return husk_error_set(err, ENOMEM, "root.path"), NULL;
+    struct stat st;
+    if (stat(joined, &st) < 0) {
+        husk_error_errno(err, "rootfs %s (root.path)", joined);
+        free(joined);
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        husk_error_set(err, ENOTDIR, "rootfs %s (root.path) is not a directory", joined);
+        free(joined);
+        return NULL;
+    }
+    return joined;
+}
+
+static oci_spec *load_config(const husk_runtime *rt, const char *bundle, husk_error_t *err)
+{
+    cleanup_free char *path = NULL;
+    if (asprintf(&path, "%s/config.json", bundle) < 0)
+        return husk_error_set(err, ENOMEM, "config.json"), NULL;
+    husk_validate_options vopts = {.systemd_cgroup = rt->systemd_cgroup};
+    husk_problems problems = HUSK_PROBLEMS_INIT;
+    oci_spec *spec = husk_validate_load(path, path, &vopts, &problems, err);
+    if (!spec && problems.n_errors > 0) {
+        /* One line: the first problem, and how many more there are. */
+        husk_error_clear(err);
+        if (problems.n_errors == 1)
+            husk_error_set(err, 0, "%s: %s", path, problems.errors[0]);
+        else
+            husk_error_set(err, 0, "%s: %s (and %zu more problems: see husk validate)", path,
+                           problems.errors[0], problems.n_errors - 1);
+    }
+    for (size_t i = 0; i < problems.n_warnings; i++)
+        husk_warn("%s: %s", path, problems.warnings[i]);
+    husk_problems_free(&problems);
+    return spec;
+}
+
+static int write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
+{
+    char text[32];
+    int n = snprintf(text, sizeof text, "%d", pid);
+    cleanup_free char *copy = strdup(pid_file);
+    if (!copy)
+        return husk_error_set(err, ENOMEM, "pid file %s", pid_file);
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".", *name = copy;
+    if (slash) {
+        *slash = '\0';
+        dir = slash == copy ? "/" : copy;
+        name = slash + 1;
+    }
+    cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return husk_error_errno(err, "pid file %s: open directory %s", pid_file, dir);
+    if (fs_write_atomic_at(dirfd, name, text, (size_t)n, 0644, err) < 0)
+        return husk_error_prefix(err, "pid file %s", pid_file);
+    return 0;
+}
+
+static void drop_lock_in_child(void *lock)
+{
+    status_lock_drop_in_child(lock);
+}
+
+static int self_identity(husk_init_ctx *ctx, husk_error_t *err)
+{
+    struct stat st;
+    if (stat("/proc/self/exe", &st) < 0)
+        return husk_error_errno(err, "stat /proc/self/exe");
+    ctx->self_dev = st.st_dev;
+    ctx->self_ino = st.st_ino;
+    return 0;
+}
+
+/* LISTEN_FDS (socket activation) adds to the preserved fds, as runc does. */
+static int preserved_fd_count(const container_create_opts *opts)
+{
+    int n = opts->preserve_fds;
+    const char *listen = getenv("LISTEN_FDS");
+    if (listen) {
+        int k = atoi(listen);
+        if (k > 0)
+            n += k;
+    }
+    return n;
+}
+
+int container_create(const husk_runtime *rt, const char *id, const container_create_opts *opts,
+                     container_created *out, husk_error_t *err)
+{
+    out->init_pid = -1;
+    out->console_fd = -1;
+    cleanup_free char *bundle = absolute_bundle(opts->bundle, err);
+    if (!bundle)
+        return -1;
+    oci_spec *spec = load_config(rt, bundle, err);
+    if (!spec)
+        return -1;
+    int r = -1;
+    status_lock_t *lock = NULL;
+    oci_husk_state *state = NULL;
+    ns_plan plan = {0};
+    cleanup_free char *rootfs = absolute_rootfs(bundle, spec, err);
+    if (!rootfs)
+        goto out;
+    bool terminal = spec->process && spec->process->terminal;
+    if (!spec->process) {
+        husk_error_set(err, 0, "process: missing in the config (needed to create a container)");
+        goto out;
+    }
+    if (terminal && !opts->console_socket && !opts->foreground) {
+        husk_error_set(err, 0, "process.terminal is true: cannot allocate a tty without "
+                               "--console-socket when husk detaches");
+        goto out;
+    }
+    if (namespaces_plan(spec->linux, &plan, err) < 0 || namespaces_open_paths(&plan, err) < 0)
+        goto out;
+
+    if (status_create_dir(rt->root, id, &lock, err) < 0)
+        goto out;
+    int dirfd = status_lock_dirfd(lock);
+    if (mkfifoat(dirfd, STATUS_EXEC_FIFO, 0600) < 0) {
+        husk_error_errno(err, "container \"%s\": create exec.fifo", id);
+        goto fail;
+    }
+
+    husk_init_ctx ctx = {
+        .spec = spec,
+        .id = id,
+        .bundle = bundle,
+        .rootfs = rootfs,
+        .rootfd = -1,
+        .sync_fd = -1,
+        .fifo_fd = -1,
+        .fd_floor = 3 + preserved_fd_count(opts),
+        .new_ns = plan.new_flags,
+        .userns = (plan.new_flags & CLONE_NEWUSER) != 0,
+        .no_pivot = opts->no_pivot,
+        .no_new_keyring = opts->no_new_keyring,
+        .drop_in_child = drop_lock_in_child,
+        .drop_data = lock,
+    };
+    for (size_t i = 0; i < plan.n_join; i++)
+        if (plan.join[i].flag == CLONE_NEWUSER)
+            ctx.userns = true;
+    if (self_identity(&ctx, err) < 0)
+        goto fail;
+    int fifo = openat(dirfd, STATUS_EXEC_FIFO, O_PATH | O_CLOEXEC);
+    if (fifo < 0) {
+        husk_error_errno(err, "container \"%s\": open exec.fifo", id);
+        goto fail;
+    }
+    ctx.fifo_fd = init_fd_above_floor(&ctx, fifo, err);
+    if (ctx.fifo_fd < 0)
+        goto fail;
+    /* Move the namespace fds out of the way of the preserved ones too. */
+    for (size_t i = 0; i < plan.n_join; i++) {
+        plan.join[i].fd = init_fd_above_floor(&ctx, plan.join[i].fd, err);
+        if (plan.join[i].fd < 0)
+            goto fail;
+    }
+    if (opts->foreground && plan.two_stage)
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+    create_hooks_data hooks_data = {.id = id, .bundle = bundle, .spec = spec};
+    spawn_result spawned;
+    int spawn_r = spawn_init(&ctx, &plan, run_creation_hooks, &hooks_data, &spawned, err);
+    close(ctx.fifo_fd);
+    if (spawn_r < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
+        goto fail;
+    }
+    out->init_pid = spawned.init_pid;
+
+    if (spawned.console_fd >= 0) {
+        if (opts->console_socket) {
+            int sr = terminal_send_to_console_socket(opts->console_socket, spawned.console_fd, err);
+            close(spawned.console_fd);
+            if (sr < 0)
+                goto fail_kill;
+        } else {
+            out->console_fd = spawned.console_fd;
+        }
+    }
+
+    state = status_state_new(id, bundle, spec, err);
+    if (!state || status_set_init(state, spawned.init_pid, err) < 0 ||
+        status_write_state(lock, state, err) < 0)
+        goto fail_kill;
+    if (opts->pid_file && write_pid_file(opts->pid_file, spawned.init_pid, err) < 0)
+        goto fail_kill;
+    r = 0;
+    goto out;
+
+fail_kill:
+    kill(spawned.init_pid, SIGKILL);
+    if (out->console_fd >= 0)
+        close(out->console_fd);
+    out->console_fd = -1;
+fail:
+    if (lock) {
+        husk_error_t cleanup_err = HUSK_ERROR_INIT;
+        if (status_remove(lock, &cleanup_err) < 0)
+            husk_warn("%s", cleanup_err.msg);
+        husk_error_clear(&cleanup_err);
+    }
+out:
+    namespaces_close_paths(&plan);
+    status_unlock(lock);
+    oci_husk_state_free(state);
+    oci_spec_free(spec);
+    return r;
+}

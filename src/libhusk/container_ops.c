@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `start`, `kill` and `delete` on a container of the state root. */
+#include "container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "status.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/proc.h"
+
+char *container_hook_state(const char *id, const char *status, pid_t pid, const char *bundle,
+                           oci_string_map *annotations, husk_error_t *err);
+
+static void close_fd_p(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+}
+
+/* Opens a pidfd on the init when it is still the process recorded in the state. */
+static int open_init(const oci_husk_state *st, int *pidfd, husk_error_t *err)
+{
+    int alive = proc_open_checked(st->pid, st->pid_start_time, pidfd, err);
+    if (alive < 0)
+        return -1;
+    return alive == PROC_ALIVE;
+}
+
+/* Releases the init blocked on exec.fifo; fails if it died instead. */
+static int release_init(status_lock_t *lock, const oci_husk_state *st, husk_error_t *err)
+{
+    int dirfd = status_lock_dirfd(lock);
+    __attribute__((cleanup(close_fd_p))) int fifo =
+        openat(dirfd, STATUS_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fifo < 0)
+        return husk_error_errno(err, "container \"%s\": open exec.fifo", st->id);
+    __attribute__((cleanup(close_fd_p))) int pidfd = -1;
+    int alive = open_init(st, &pidfd, err);
+    if (alive < 0)
+        return -1;
+    if (!alive)
+        return husk_error_set(err, 0, "container \"%s\": its init exited before start", st->id);
+    struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+    for (;;) {
+        int n = poll(p, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return husk_error_errno(err, "container \"%s\": wait for the init", st->id);
+        if (p[0].revents & POLLIN) {
+            char c;
+            if (read(fifo, &c, 1) == 1)
+                break;
+        }
+        if ((pidfd >= 0 && (p[1].revents & POLLIN)) ||
+            (pidfd < 0 && proc_check_alive(st->pid, st->pid_start_time, NULL) != PROC_ALIVE))
+            return husk_error_set(err, 0, "container \"%s\": its init exited before start",
+                                  st->id);
+    }
+    if (unlinkat(dirfd, STATUS_EXEC_FIFO, 0) < 0)
+        return husk_error_errno(err, "container \"%s\": remove exec.fifo", st->id);
+    return 0;
+}
+
+static int state_error(const status_info_t *info, const char *action, husk_error_t *err)
+{
+    return husk_error_set(err, 0, "cannot %s container \"%s\": it is %s", action, info->id,
+                          status_name(info->status));
+}
+
+int container_start(const husk_runtime *rt, const char *id, husk_error_t *err)
+{
+    cleanup_status_lock status_lock_t *lock = NULL;
+    cleanup_status_info status_info_t *info = NULL;
+    if (status_lock(rt->root, id, true, &lock, err) < 0 || status_get_locked(lock, &info, err) < 0)
+        return -1;
+    if (info->status != STATUS_CREATED)
+        return state_error(info, "start", err);
+    const oci_husk_state *st = info->state;
+    if (release_init(lock, st, err) < 0)
+        return -1;
+    oci_hooks *h = st->hooks;
+    if (h && h->poststart_len) {
+        cleanup_free char *json =
+            container_hook_state(id, "running", st->pid, st->bundle, st->annotations, err);
+        if (!json || hooks_run(h->poststart, h->poststart_len, "poststart", json, err) < 0)
+            return husk_error_prefix(err, "container \"%s\"", id);
+    }
+    return 0;
+}
+
+static bool same_pid_ns(pid_t pid, const struct stat *ns)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", pid);
+    return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+}
+
+/* Without a cgroup to walk: every process in the init's own pid namespace. */
+static int signal_pid_namespace(const oci_husk_state *st, int sig, husk_error_t *err)
+{
+    char path[64];
+    struct stat ns;
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", st->pid);
+    if (stat(path, &ns) < 0)
+        return husk_error_errno(err, "container \"%s\": %s", st->id, path);
+    struct stat self;
+    if (stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == ns.st_ino)
+        return husk_error_set(err, 0, "container \"%s\" shares the host pid namespace: "
+                                      "kill --all needs its cgroup", st->id);
+    cleanup_dir DIR *d = opendir("/proc");
+    if (!d)
+        return husk_error_errno(err, "open /proc");
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        pid_t pid = atoi(de->d_name);
+        if (pid > 0 && pid != getpid() && same_pid_ns(pid, &ns))
+            kill(pid, sig);
+    }
+    return 0;
+}
+
+int container_kill(const husk_runtime *rt, const char *id, int sig, bool all, husk_error_t *err)
+{
+    cleanup_status_lock status_lock_t *lock = NULL;
+    cleanup_status_info status_info_t *info = NULL;
+    if (status_lock(rt->root, id, false, &lock, err) < 0 || status_get_locked(lock, &info, err) < 0)
+        return -1;
+    if (info->status != STATUS_CREATED && info->status != STATUS_RUNNING &&
+        info->status != STATUS_PAUSED)
+        return husk_error_set(err, ESRCH, "container \"%s\": container not running", id);
+    const oci_husk_state *st = info->state;
+    if (all)
+        return signal_pid_namespace(st, sig, err);
+    __attribute__((cleanup(close_fd_p))) int pidfd = -1;
+    int alive = open_init(st, &pidfd, err);
+    if (alive < 0)
+        return -1;
+    if (!alive)
+        return husk_error_set(err, ESRCH, "container \"%s\": container not running", id);
+    if (proc_send_signal(pidfd, st->pid, sig, err) < 0)
+        return husk_error_prefix(err, "container \"%s\"", id);
+    return 0;
+}
+
+/* Kills the init and waits until it is gone (its pid namespace goes with it). */
+static int kill_and_wait(const oci_husk_state *st, husk_error_t *err)
+{
+    __attribute__((cleanup(close_fd_p))) int pidfd = -1;
+    int alive = open_init(st, &pidfd, err);
+    if (alive <= 0)
+        return alive;
+    if (proc_send_signal(pidfd, st->pid, SIGKILL, err) < 0 && err->code != ESRCH)
+        return -1;
+    husk_error_clear(err);
+    for (int i = 0; i < 1000; i++) {
+        if (pidfd >= 0) {
+            struct pollfd p = {.fd = pidfd, .events = POLLIN};
+            if (poll(&p, 1, 10000) > 0)
+                return 0;
+        } else if (proc_check_alive(st->pid, st->pid_start_time, NULL) != PROC_ALIVE) {
+            return 0;
+        } else {
+            usleep(10000);
+        }
+    }
+    return husk_error_set(err, ETIMEDOUT, "container \"%s\": init %d did not die after SIGKILL",
+                          st->id, st->pid);
+}
+
+static void run_poststop(const char *id, const oci_husk_state *st)
+{
+    oci_hooks *h = st ? st->hooks : NULL;
+    if (!h || !h->poststop_len)
+        return;
+    husk_error_t err = HUSK_ERROR_INIT;
+    cleanup_free char *json =
+        container_hook_state(id, "stopped", 0, st->bundle, st->annotations, &err);
+    /* poststop failures are warnings: the container is deleted regardless. */
+    if (!json || hooks_run(h->poststop, h->poststop_len, "poststop", json, &err) < 0)
+        husk_warn("container \"%s\": %s", id, err.msg);
+    husk_error_clear(&err);
+}
+
+int container_delete(const husk_runtime *rt, const char *id, bool force, husk_error_t *err)
+{
+    cleanup_status_lock status_lock_t *lock = NULL;
+    cleanup_status_info status_info_t *info = NULL;
+    if (status_lock(rt->root, id, true, &lock, err) < 0 ||
+        status_get_locked(lock, &info, err) < 0) {
+        if (force && err->code == ENOENT) {
+            husk_error_clear(err);
+            return 0;
+        }
+        return -1;
+    }
+    switch (info->status) {
+    case STATUS_RUNNING:
+    case STATUS_PAUSED:
+        if (!force)
+            return husk_error_set(err, 0,
+                                  "cannot delete container \"%s\" that is not stopped: %s "
+                                  "(use --force)",
+                                  id, status_name(info->status));
+        /* fall through */
+    case STATUS_CREATED:
+        /* A created container is killed and deleted, as runc does and containerd needs. */
+        if (kill_and_wait(info->state, err) < 0)
+            return -1;
+        break;
+    case STATUS_CREATING:
+    case STATUS_STOPPED:
+        break;
+    }
+    run_poststop(id, info->state);
+    return status_remove(lock, err);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers shared by rootfs.c, mounts.c, mounts_special.c and devices.c (not a public API). */
+#ifndef HUSK_MOUNTS_INTERNAL_H
+#define HUSK_MOUNTS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "init.h"
+#include "mount_options.h"
+#include "util/error.h"
+
+/* What a bind mount does to the clone before it is attached. */
+typedef struct mnt_bind_req {
+    bool recursive;    /* rbind */
+    uint64_t attr_set; /* MOUNT_ATTR_* for the top mount (ro, nosuid...) */
+    uint64_t attr_clr;
+    bool rec; /* apply rec_set/rec_clr with AT_RECURSIVE */
+    uint64_t rec_set;
+    uint64_t rec_clr;
+    int userns_fd;  /* >= 0: idmap the mount(s) to this user namespace */
+    bool idmap_rec; /* ridmap */
+} mnt_bind_req;
+
+#define MNT_BIND_REQ_INIT                                                                          \
+    {                                                                                              \
+        .userns_fd = -1                                                                            \
+    }
+
+/* Clones srcfd's mount tree (open_tree), applies req to the clone and attaches it on top
+ * of dstfd (move_mount). Returns an fd of the new mount's root, which stays valid as a
+ * handle on that mount (propagation changes, later remounts). */
+int mnt_bind(int srcfd, int dstfd, const mnt_bind_req *req, husk_error_t *err);
+
+/* mount(NULL, fd, NULL, flags) for a propagation change (MS_SHARED... | MS_REC). */
+int mnt_set_propagation(int fd, unsigned long flags, husk_error_t *err);
+
+/* mount_setattr(fd, AT_EMPTY_PATH [| AT_RECURSIVE], set, clr): changes only the flags
+ * named (what MS_BIND|MS_REMOUNT does, without having to restate the others, and
+ * without a path: it works after pivot_root whether or not /proc is mounted). */
+int mnt_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, husk_error_t *err);
+
+/* Whether the container has a mount namespace (new or joined): without one nothing is
+ * mounted, as that would change the host. */
+bool mnt_has_mount_ns(const husk_init_ctx *ctx);
+
+/* The name of a propagation flag set ("rslave"...), for messages. */
+const char *mnt_propagation_name(unsigned long flags);
+
+/* A user namespace fd for idmap: one carrying the mount's uidMappings/gidMappings, or,
+ * without them, the container's own (ctx->userns). */
+int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err);
+
+/* type "cgroup": cgroup2 on a unified host, else a tmpfs with the v1 hierarchies (and
+ * cgroup2 "unified" of a hybrid host) bound in. destfd is the destination directory. */
+int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
+               husk_error_t *err);
+
+/* tmpcopyup: copies the tree under olddirfd (the directory the tmpfs now covers) into
+ * newdirfd (the root of the tmpfs). */
+int mnt_copy_up(int olddirfd, int newdirfd, husk_error_t *err);
+
+/* mountLabel as context="..." when SELinux is enabled; false when it does not apply. */
+bool mnt_selinux_enabled(void);
+
+#endif

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The mounts that are more than one mount(2): type "cgroup" (v1 hierarchies under a
+ * tmpfs, or cgroup2), the user namespace behind an idmapped mount, and tmpcopyup.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "mounts_internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* ---- cgroup ------------------------------------------------------------------------- */
+
+static bool has_cgroup_ns(const husk_init_ctx *ctx)
+{
+    if (ctx->new_ns & CLONE_NEWCGROUP)
+        return true;
+    const oci_linux *l = ctx->spec->linux;
+    for (size_t i = 0; l && i < l->namespaces_len; i++)
+        if (strcmp(l->namespaces[i]->type, "cgroup") == 0)
+            return true;
+    return false;
+}
+
+/* Whether every controller of the comma list ctrls is an item of the list opts. */
+static bool list_has_all(const char *opts, const char *ctrls)
+{
+    cleanup_free char *c = strdup(ctrls);
+    if (!c)
+        return false;
+    char *save = NULL;
+    for (char *t = strtok_r(c, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t n = strlen(t);
+        const char *p = opts;
+        bool found = false;
+        while (p && *p) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            if (len == n && strncmp(p, t, n) == 0) {
+                found = true;
+                break;
+            }
+            p = comma ? comma + 1 : NULL;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* The line of /proc/self/cgroup for a v1 hierarchy with super options superopts (or the
+ * cgroup2 "0::" line when superopts is NULL): its controller list and path. */
+static int own_cgroup(const char *superopts, char **ctrls, char **path, husk_error_t *err)
+{
+    cleanup_free char *buf = NULL;
+    if (fs_read_file("/proc/self/cgroup", &buf, NULL, err) < 0)
+        return -1;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *c1 = strchr(line, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        const char *list = c1 + 1;
+        bool match = superopts ? *list && list_has_all(superopts, list) : !*list;
+        if (!match)
+            continue;
+        *ctrls = strdup(list);
+        *path = strdup(c2 + 1);
+        if (!*ctrls || !*path)
+            return husk_error_set(err, ENOMEM, "/proc/self/cgroup");
+        return 0;
+    }
+    return husk_error_set(err, ENOENT, "no line of /proc/self/cgroup for %s",
+                          superopts ? superopts : "cgroup2");
+}
+
+struct hierarchy {
+    char *mountpoint; /* host path, e.g. /sys/fs/cgroup/cpu,cpuacct */
+    char *root;       /* mountinfo field 4 */
+    char *superopts;
+    bool v2;
+};
+
+static void hierarchy_free(struct hierarchy *h)
+{
+    free(h->mountpoint);
+    free(h->root);
+    free(h->superopts);
+}
+
+/* mountinfo escapes blanks as \040 and so on. */
+static void unescape(char *s)
+{
+    char *o = s;
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+            *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+            s += 3;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+}
+
+/* The cgroup hierarchies mounted directly under /sys/fs/cgroup. */
+static int list_hierarchies(struct hierarchy **out, size_t *n, husk_error_t *err)
+{
+    cleanup_free char *buf = NULL;
+    if (fs_read_file("/proc/self/mountinfo", &buf, NULL, err) < 0)
+        return -1;
+    *out = NULL;
+    *n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[6] = {0};
+        char *s2 = NULL, *p = line;
+        for (int i = 0; i < 5 && (f[i] = strtok_r(p, " ", &s2)); i++)
+            p = NULL;
+        char *sep = strstr(s2 ? s2 : "", " - ");
+        if (!f[4] || !sep)
+            continue;
+        char *fstype = strtok_r(sep + 3, " ", &s2);
+        char *source = fstype ? strtok_r(NULL, " ", &s2) : NULL;
+        char *superopts = source ? strtok_r(NULL, " ", &s2) : NULL;
+        if (!superopts || (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
+            continue;
+        unescape(f[4]);
+        unescape(f[3]);
+        if (strncmp(f[4], "/sys/fs/cgroup/", 15) != 0 || strchr(f[4] + 15, '/') || !f[4][15])
+            continue;
+        struct hierarchy *grown = realloc(*out, (*n + 1) * sizeof **out);
+        if (!grown)
+            return husk_error_set(err, ENOMEM, "cgroup hierarchies");
+        *out = grown;
+        struct hierarchy *h = &grown[(*n)++];
+        h->mountpoint = strdup(f[4]);
+        h->root = strdup(f[3]);
+        h->superopts = strdup(superopts);
+        h->v2 = strcmp(fstype, "cgroup2") == 0;
+        if (!h->mountpoint || !h->root || !h->superopts)
+            return husk_error_set(err, ENOMEM, "cgroup hierarchies");
+    }
+    return 0;
+}
+
+/* Mounts one hierarchy at dirfd/name: a new cgroup mount in a cgroup namespace (it shows
+ * the namespace's root), else a bind of the container's own cgroup directory. */
+static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const struct hierarchy *h,
+                      int tmpfsfd, const char *name, husk_error_t *err)
+{
+    cleanup_free char *ctrls = NULL, *path = NULL;
+    if (own_cgroup(h->v2 ? NULL : h->superopts, &ctrls, &path, err) < 0)
+        return -1;
+    if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
+        return husk_error_errno(err, "mkdir %s", name);
+    cleanup_close int dirfd = openat(tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0)
+        return husk_error_errno(err, "open %s", name);
+    uint64_t set, clr;
+    mount_opts_bind_attrs(o, &set, &clr);
+    if (has_cgroup_ns(ctx)) {
+        char p[64];
+        unsigned long flags = mount_opts_per_mount_flags(o) & ~MS_RDONLY;
+        if (mount("cgroup", fs_fd_path(dirfd, p), h->v2 ? "cgroup2" : "cgroup", flags,
+                  h->v2 ? NULL : ctrls) < 0)
+            return husk_error_errno(err, "mount cgroup %s", ctrls);
+        cleanup_close int mfd = openat(tmpfsfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (mfd < 0)
+            return husk_error_errno(err, "open %s", name);
+        return (set || clr) ? mnt_setattr(mfd, false, set, clr, err) : 0;
+    }
+    /* The path of /proc/self/cgroup is relative to the hierarchy's root; mountinfo says
+     * which directory of the hierarchy is mounted at the mount point. */
+    const char *rel = path;
+    size_t rl = strlen(h->root);
+    if (strcmp(h->root, "/") != 0 && strncmp(path, h->root, rl) == 0 &&
+        (path[rl] == '/' || !path[rl]))
+        rel = path + rl;
+    cleanup_free char *src = NULL;
+    if (asprintf(&src, "%s%s", h->mountpoint, rel) < 0)
+        return husk_error_set(err, ENOMEM, "cgroup source");
+    cleanup_close int srcfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (srcfd < 0)
+        return husk_error_errno(err, "open %s", src);
+    mnt_bind_req req = MNT_BIND_REQ_INIT;
+    req.attr_set = set;
+    req.attr_clr = clr;
+    int mfd = mnt_bind(srcfd, dirfd, &req, err);
+    if (mfd < 0)
+        return husk_error_prefix(err, "bind %s", src);
+    close(mfd);
+    return 0;
+}
+
+/* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host. */
+static int cgroup_links(int tmpfsfd, const char *name, husk_error_t *err)
+{
+    if (!strchr(name, ',') || strncmp(name, "name=", 5) == 0)
+        return 0;
+    cleanup_free char *copy = strdup(name);
+    if (!copy)
+        return husk_error_set(err, ENOMEM, "cgroup links");
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        if (symlinkat(name, tmpfsfd, t) < 0 && errno != EEXIST)
+            return husk_error_errno(err, "symlink %s -> %s", t, name);
+    return 0;
+}
+
+static int cgroup_v1(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
+                     husk_error_t *err)
+{
+    char p[64];
+    unsigned long flags = (o->flags & ~(MS_RDONLY | MS_BIND | MS_REC | MS_REMOUNT));
+    if (mount("tmpfs", fs_fd_path(destfd, p), "tmpfs", flags, "mode=755") < 0)
+        return husk_error_errno(err, "mount tmpfs for the cgroup v1 hierarchies");
+    cleanup_close int tmpfsfd =
+        fs_open_in_root(ctx->rootfd, m->destination, O_PATH | O_DIRECTORY, 0, err);
+    if (tmpfsfd < 0)
+        return -1;
+    if (fs_check_fs_type(tmpfsfd, TMPFS_MAGIC, m->destination, err) < 0)
+        return -1;
+    struct hierarchy *hs = NULL;
+    size_t n = 0;
+    int ret = list_hierarchies(&hs, &n, err);
+    for (size_t i = 0; ret == 0 && i < n; i++) {
+        const char *name = strrchr(hs[i].mountpoint, '/') + 1;
+        ret = cgroup_one(ctx, o, &hs[i], tmpfsfd, name, err);
+        if (ret == 0)
+            ret = cgroup_links(tmpfsfd, name, err);
+    }
+    for (size_t i = 0; i < n; i++)
+        hierarchy_free(&hs[i]);
+    free(hs);
+    if (ret < 0)
+        return -1;
+    if ((o->flags & MS_RDONLY) && mnt_setattr(tmpfsfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
+        return -1;
+    return steal_fd(&tmpfsfd);
+}
+
+static int cgroup_v2(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
+                     husk_error_t *err)
+{
+    char p[64];
+    unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (mount("cgroup2", fs_fd_path(destfd, p), "cgroup2", flags, o->data) == 0)
+        return fs_open_in_root(ctx->rootfd, m->destination, O_PATH | O_DIRECTORY, 0, err);
+    int saved = errno;
+    /* Without a cgroup namespace a user namespace may not mount cgroup2 (EPERM/EBUSY):
+     * bind the container's own cgroup instead. In a cgroup namespace that would be the
+     * host's root, so there the error stands. */
+    if ((saved != EPERM && saved != EBUSY) || has_cgroup_ns(ctx))
+        return husk_error_set(err, saved, "mount cgroup2");
+    cleanup_free char *ctrls = NULL, *path = NULL;
+    if (own_cgroup(NULL, &ctrls, &path, err) < 0)
+        return -1;
+    cleanup_free char *src = NULL;
+    if (asprintf(&src, "/sys/fs/cgroup%s", path) < 0)
+        return husk_error_set(err, ENOMEM, "cgroup source");
+    cleanup_close int srcfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (srcfd < 0)
+        return husk_error_errno(err, "open %s", src);
+    mnt_bind_req req = MNT_BIND_REQ_INIT;
+    req.recursive = true;
+    mount_opts_bind_attrs(o, &req.attr_set, &req.attr_clr);
+    int mfd = mnt_bind(srcfd, destfd, &req, err);
+    return mfd < 0 ? husk_error_prefix(err, "bind %s", src) : mfd;
+}
+
+int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
+               husk_error_t *err)
+{
+    struct statfs sfs;
+    if (statfs("/sys/fs/cgroup", &sfs) < 0)
+        return husk_error_errno(err, "statfs /sys/fs/cgroup");
+    if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+        return cgroup_v2(ctx, m, o, destfd, err);
+    return cgroup_v1(ctx, m, o, destfd, err);
+}
+
+/* ---- idmap -------------------------------------------------------------------------- */
+
+static int write_map(pid_t pid, const char *file, oci_linux_id_mapping **maps, size_t n,
+                     husk_error_t *err)
+{
+    char buf[4096];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + len, sizeof buf - len, "%u %u %u\n", maps[i]->container_id,
+                         maps[i]->host_id, maps[i]->size);
+        if (w < 0 || (size_t)w >= sizeof buf - len)
+            return husk_error_set(err, E2BIG, "%s: too many mappings", file);
+        len += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    return fs_write_file(path, buf, len, err);
+}
+
+int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err)
+{
+    if (!m->uid_mappings && !m->gid_mappings) {
+        if (!ctx->userns)
+            return husk_error_set(err, EINVAL,
+                                  "idmap without uidMappings/gidMappings needs a user namespace");
+        int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? husk_error_errno(err, "open /proc/self/ns/user") : fd;
+    }
+    if (!m->uid_mappings || !m->gid_mappings || !m->uid_mappings_len || !m->gid_mappings_len)
+        return husk_error_set(err, EINVAL, "uidMappings and gidMappings must be given together");
+
+    /* A child unshares a user namespace and waits; we write its maps, keep a handle on
+     * the namespace and let the child go. */
+    int ready[2], done[2];
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return husk_error_errno(err, "pipe");
+    if (pipe2(done, O_CLOEXEC) < 0) {
+        close(ready[0]);
+        close(ready[1]);
+        return husk_error_errno(err, "pipe");
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(ready[0]), close(ready[1]), close(done[0]), close(done[1]);
+        return husk_error_set(err, saved, "fork");
+    }
+    if (pid == 0) {
+        close(ready[0]);
+        close(done[1]);
+        char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        (void)!read(done[0], &c, 1); /* EOF when the parent is done */
+        _exit(0);
+    }
+    close(ready[1]);
+    close(done[0]);
+    char c = 0;
+    int fd = -1;
+    ssize_t r;
+    do
+        r = read(ready[0], &c, 1);
+    while (r < 0 && errno == EINTR);
+    if (r != 1 || c != 'y') {
+        husk_error_set(err, EPERM, "idmap: the helper could not create a user namespace");
+    } else if (write_map(pid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0 &&
+               write_map(pid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            husk_error_errno(err, "open %s", path);
+    }
+    close(ready[0]);
+    close(done[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (fd < 0)
+        return husk_error_prefix(err, "idmap user namespace");
+    return fd;
+}
+
+/* ---- tmpcopyup ---------------------------------------------------------------------- */
+
+static int copy_file(int olddir, int newdir, const char *name, const struct stat *st,
+                     husk_error_t *err)
+{
+    cleanup_close int in = openat(olddir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return husk_error_errno(err, "open %s", name);
+    cleanup_close int out = openat(
+        newdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+    if (out < 0)
+        return husk_error_errno(err, "create %s", name);
+    for (off_t left = st->st_size; left > 0;) {
+        ssize_t n = sendfile(out, in, NULL, (size_t)(left > (1 << 30) ? (1 << 30) : left));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return husk_error_errno(err, "copy %s", name);
+        if (n == 0)
+            break;
+        left -= n;
+    }
+    if (fchmod(out, st->st_mode & 07777) < 0)
+        return husk_error_errno(err, "chmod %s", name);
+    return 0;
+}
+
+static int copy_entry(int olddir, int newdir, const char *name, husk_error_t *err)
+{
+    struct stat st;
+    if (fstatat(olddir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return husk_error_errno(err, "stat %s", name);
+    if (S_ISDIR(st.st_mode)) {
+        if (mkdirat(newdir, name, st.st_mode & 07777) < 0)
+            return husk_error_errno(err, "mkdir %s", name);
+        cleanup_close int o = openat(olddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        cleanup_close int n = openat(newdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (o < 0 || n < 0)
+            return husk_error_errno(err, "open %s", name);
+        if (fchmod(n, st.st_mode & 07777) < 0)
+            return husk_error_errno(err, "chmod %s", name);
+        if (mnt_copy_up(o, n, err) < 0)
+            return husk_error_prefix(err, "%s", name);
+    } else if (S_ISREG(st.st_mode)) {
+        if (copy_file(olddir, newdir, name, &st, err) < 0)
+            return -1;
+    } else if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(olddir, name, target, sizeof target - 1);
+        if (n < 0)
+            return husk_error_errno(err, "readlink %s", name);
+        target[n] = '\0';
+        if (symlinkat(target, newdir, name) < 0)
+            return husk_error_errno(err, "symlink %s", name);
+    } else if (mknodat(newdir, name, st.st_mode, st.st_rdev) < 0) {
+        return husk_error_errno(err, "mknod %s", name);
+    }
+    if (fchownat(newdir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return husk_error_errno(err, "chown %s", name);
+    return 0;
+}
+
+int mnt_copy_up(int olddirfd, int newdirfd, husk_error_t *err)
+{
+    int dupfd = fcntl(olddirfd, F_DUPFD_CLOEXEC, 3);
+    if (dupfd < 0)
+        return husk_error_errno(err, "dup");
+    cleanup_dir DIR *d = fdopendir(dupfd);
+    if (!d) {
+        close(dupfd);
+        return husk_error_errno(err, "opendir");
+    }
+    struct dirent *e;
+    while ((errno = 0, e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (copy_entry(olddirfd, newdirfd, e->d_name, err) < 0)
+            return -1;
+    }
+    if (errno)
+        return husk_error_errno(err, "readdir");
+    return 0;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The container's root: its mount tree made private to the container (rootfs_prepare),
+ * pivot_root into it (rootfs_pivot), then what is applied inside (rootfs_finish): read-only
+ * tmpfs mounts, readonlyPaths, maskedPaths, root.readonly and rootfsPropagation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "mount_options.h"
+#include "mounts_internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static const char *root_propagation_name(const husk_init_ctx *ctx)
+{
+    const oci_linux *l = ctx->spec->linux;
+    return l && l->rootfs_propagation && *l->rootfs_propagation ? l->rootfs_propagation : NULL;
+}
+
+/* What "/" becomes before anything is mounted: a slave of the host by default (host
+ * mounts still show up, ours never go back), private when rootfsPropagation asks for a
+ * private or unbindable root. Nothing is shared at this point, which pivot_root needs;
+ * a shared root gets its new peer group at the end (rootfs_finish). */
+static int start_propagation(const husk_init_ctx *ctx, unsigned long *flags, husk_error_t *err)
+{
+    const char *name = root_propagation_name(ctx);
+    *flags = MS_REC | MS_SLAVE;
+    if (!name)
+        return 0;
+    unsigned long want = mount_propagation_flags(name);
+    if (!want)
+        return husk_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", name);
+    if (want & (MS_PRIVATE | MS_UNBINDABLE))
+        *flags = MS_REC | MS_PRIVATE;
+    return 0;
+}
+
+int rootfs_prepare(husk_init_ctx *ctx, husk_error_t *err)
+{
+    if (mnt_has_mount_ns(ctx)) {
+        unsigned long flags;
+        if (start_propagation(ctx, &flags, err) < 0)
+            return -1;
+        if (mount(NULL, "/", NULL, flags, NULL) < 0)
+            return husk_error_errno(err, "make / %s", mnt_propagation_name(flags));
+        /* The rootfs as a mount point of its own: pivot_root wants one, and the mounts
+         * below it then live and die with the container. */
+        if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return husk_error_errno(err, "bind rootfs %s onto itself", ctx->rootfs);
+    }
+    int fd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return husk_error_errno(err, "open rootfs %s", ctx->rootfs);
+    fd = init_fd_above_floor(ctx, fd, err);
+    if (fd < 0)
+        return husk_error_prefix(err, "rootfs %s", ctx->rootfs);
+    ctx->rootfd = fd;
+    return 0;
+}
+
+int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err)
+{
+    if (fchdir(ctx->rootfd) < 0)
+        return husk_error_errno(err, "chdir to rootfs %s", ctx->rootfs);
+    if (!mnt_has_mount_ns(ctx) || ctx->no_pivot) {
+        /* --no-pivot (e.g. a ramdisk root, where pivot_root is refused): move the rootfs
+         * over "/" and chroot into it. */
+        if (mnt_has_mount_ns(ctx) && mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+            return husk_error_errno(err, "move rootfs %s onto /", ctx->rootfs);
+        if (chroot(".") < 0)
+            return husk_error_errno(err, "chroot %s", ctx->rootfs);
+    } else {
+        /* pivot_root(".", ".") stacks the old root on top of the new one, where it can be
+         * detached without needing a directory for it inside the rootfs. */
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+            return husk_error_errno(err, "pivot_root %s", ctx->rootfs);
+        /* The detach must not propagate to the host. */
+        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+            return husk_error_errno(err, "make old root rslave");
+        if (umount2(".", MNT_DETACH) < 0)
+            return husk_error_errno(err, "detach old root");
+    }
+    if (chdir("/") < 0)
+        return husk_error_errno(err, "chdir /");
+    return 0;
+}
+
+/* ---- after pivot_root ---------------------------------------------------------------- */
+
+/* A read-only tmpfs was mounted writable (mounts.c): /dev needed its devices and
+ * nested mounts their mount points. Now it becomes read-only. */
+static int remount_ro_tmpfs(husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_spec *spec = ctx->spec;
+    for (size_t i = 0; spec->mounts && i < spec->mounts_len; i++) {
+        const oci_mount *m = spec->mounts[i];
+        if (!m->type || strcmp(m->type, "tmpfs") != 0)
+            continue;
+        mount_opts o;
+        if (mount_opts_parse(m->options, m->options ? m->options_len : 0, &o, err) < 0)
+            return husk_error_prefix(err, "mount %zu (%s)", i, m->destination);
+        bool ro = (o.flags & MS_RDONLY) && !(o.flags & (MS_REMOUNT | MS_BIND));
+        mount_opts_free(&o);
+        if (!ro)
+            continue;
+        cleanup_close int fd =
+            fs_open_in_root(ctx->rootfd, m->destination, O_PATH | O_DIRECTORY, 0, err);
+        if (fd < 0 || fs_check_fs_type(fd, TMPFS_MAGIC, m->destination, err) < 0 ||
+            mnt_setattr(fd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
+            return husk_error_prefix(err, "mount %zu (%s, type tmpfs): read-only", i,
+                                     m->destination);
+    }
+    return 0;
+}
+
+/* Opens path in the container root; a path that does not exist is reported as 0 (skip). */
+static int open_optional(const husk_init_ctx *ctx, const char *path, int *fd, husk_error_t *err)
+{
+    husk_error_t e = HUSK_ERROR_INIT;
+    *fd = fs_open_in_root(ctx->rootfd, path, O_PATH, 0, &e);
+    if (*fd >= 0)
+        return 1;
+    if (e.code == ENOENT || e.code == ENOTDIR) {
+        husk_error_clear(&e);
+        return 0;
+    }
+    husk_error_move(err, &e);
+    return -1;
+}
+
+static int readonly_path(const husk_init_ctx *ctx, const char *path, husk_error_t *err)
+{
+    cleanup_close int fd = -1;
+    int r = open_optional(ctx, path, &fd, err);
+    if (r <= 0)
+        return r;
+    /* A recursive clone made read-only (every mount below too) while still detached;
+     * nosuid/nodev/noexec stay as they were. */
+    mnt_bind_req req = MNT_BIND_REQ_INIT;
+    req.recursive = true;
+    req.rec = true;
+    req.rec_set = MOUNT_ATTR_RDONLY;
+    int mfd = mnt_bind(fd, fd, &req, err);
+    if (mfd < 0)
+        return -1;
+    close(mfd);
+    return 0;
+}
+
+static int open_dev_null(const husk_init_ctx *ctx, husk_error_t *err)
+{
+    cleanup_close int fd = fs_open_in_root(ctx->rootfd, "/dev/null", O_PATH, 0, err);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return husk_error_errno(err, "stat /dev/null");
+    /* Masking with anything else would show its content instead of hiding. */
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return husk_error_set(err, EINVAL, "/dev/null of the container is not the null device");
+    return steal_fd(&fd);
+}
+
+/* A new read-only tmpfs on fd through the new mount API: no path, so no /proc needed. */
+static int mount_ro_tmpfs(const husk_init_ctx *ctx, int fd, husk_error_t *err)
+{
+    cleanup_close int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (fsfd < 0)
+        return husk_error_errno(err, "fsopen tmpfs");
+    const char *label = ctx->spec->linux->mount_label;
+    if (label && *label && mnt_selinux_enabled() &&
+        fsconfig(fsfd, FSCONFIG_SET_STRING, "context", label, 0) < 0)
+        return husk_error_errno(err, "tmpfs context=%s", label);
+    if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return husk_error_errno(err, "create tmpfs");
+    cleanup_close int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+    if (mfd < 0)
+        return husk_error_errno(err, "fsmount tmpfs");
+    if (move_mount(mfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return husk_error_errno(err, "move_mount read-only tmpfs");
+    return 0;
+}
+
+static int masked_path(const husk_init_ctx *ctx, const char *path, int *nullfd, husk_error_t *err)
+{
+    cleanup_close int fd = -1;
+    int r = open_optional(ctx, path, &fd, err);
+    if (r <= 0)
+        return r;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return husk_error_errno(err, "stat");
+    if (S_ISDIR(st.st_mode))
+        return mount_ro_tmpfs(ctx, fd, err);
+    if (*nullfd < 0 && (*nullfd = open_dev_null(ctx, err)) < 0)
+        return -1;
+    mnt_bind_req req = MNT_BIND_REQ_INIT;
+    int mfd = mnt_bind(*nullfd, fd, &req, err);
+    if (mfd < 0)
+        return husk_error_prefix(err, "bind /dev/null");
+    close(mfd);
+    return 0;
+}
+
+static int apply_paths(husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_linux *l = ctx->spec->linux;
+    if (!l)
+        return 0;
+    for (size_t i = 0; l->readonly_paths && i < l->readonly_paths_len; i++)
+        if (readonly_path(ctx, l->readonly_paths[i], err) < 0)
+            return husk_error_prefix(err, "readonlyPaths[%zu] %s", i, l->readonly_paths[i]);
+    cleanup_close int nullfd = -1;
+    for (size_t i = 0; l->masked_paths && i < l->masked_paths_len; i++)
+        if (masked_path(ctx, l->masked_paths[i], &nullfd, err) < 0)
+            return husk_error_prefix(err, "maskedPaths[%zu] %s", i, l->masked_paths[i]);
+    return 0;
+}
+
+int rootfs_finish(husk_init_ctx *ctx, husk_error_t *err)
+{
+    if (!mnt_has_mount_ns(ctx))
+        return 0;
+    if (remount_ro_tmpfs(ctx, err) < 0 || apply_paths(ctx, err) < 0)
+        return -1;
+    const oci_root *root = ctx->spec->root;
+    if (root && root->readonly && mnt_setattr(ctx->rootfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
+        return husk_error_prefix(err, "root.readonly");
+    /* "/" is the rootfs mount now; by path, as /proc may not be mounted. */
+    const char *name = root_propagation_name(ctx);
+    if (name && mount(NULL, "/", NULL, mount_propagation_flags(name), NULL) < 0)
+        return husk_error_errno(err, "linux.rootfsPropagation %s", name);
+    return 0;
+}

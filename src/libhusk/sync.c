@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sync.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int sync_pair(int fds[2], husk_error_t *err)
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+        return husk_error_errno(err, "create the init sync socketpair");
+    return 0;
+}
+
+static int send_packet(int sock, const sync_msg *msg, size_t len, int fd, husk_error_t *err)
+{
+    struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        memset(&control, 0, sizeof control);
+        mh.msg_control = control.buf;
+        mh.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    ssize_t n;
+    do
+        n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return husk_error_errno(err, "send to the container init");
+    return 0;
+}
+
+int sync_send(int sock, sync_type type, int32_t value, int fd, husk_error_t *err)
+{
+    sync_msg msg = {.type = type, .value = value};
+    return send_packet(sock, &msg, offsetof(sync_msg, text), fd, err);
+}
+
+int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err)
+{
+    size_t len = strlen(text);
+    if (len >= SYNC_TEXT_MAX)
+        return husk_error_set(err, E2BIG, "message for the container init is too long (%zu bytes)",
+                              len);
+    sync_msg *msg = malloc(sizeof *msg);
+    if (!msg)
+        return husk_error_set(err, ENOMEM, "message for the container init");
+    msg->type = type;
+    msg->value = 0;
+    msg->err = 0;
+    memcpy(msg->text, text, len + 1);
+    int r = send_packet(sock, msg, offsetof(sync_msg, text) + len + 1, -1, err);
+    free(msg);
+    return r;
+}
+
+void sync_send_error(int sock, const husk_error_t *err)
+{
+    sync_msg msg = {.type = SYNC_ERROR, .err = err ? err->code : 0};
+    const char *text = err && err->msg ? err->msg : "container init failed";
+    size_t len = strnlen(text, SYNC_TEXT_MAX - 1);
+    memcpy(msg.text, text, len);
+    msg.text[len] = '\0';
+    send_packet(sock, &msg, offsetof(sync_msg, text) + len + 1, -1, NULL);
+}
+
+int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct iovec iov = {.iov_base = msg, .iov_len = sizeof *msg};
+    struct msghdr mh = {.msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = control.buf,
+                        .msg_controllen = sizeof control.buf};
+    if (fd_out)
+        *fd_out = -1;
+    memset(msg, 0, offsetof(sync_msg, text) + 1);
+    ssize_t n;
+    do
+        n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return husk_error_errno(err, "receive from the container init");
+    if (n == 0)
+        return husk_error_set(err, 0, "the container init exited during setup");
+    if ((size_t)n < offsetof(sync_msg, text))
+        return husk_error_set(err, 0, "short message (%zd bytes) from the container init", n);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
+            if (fd_out && *fd_out < 0)
+                *fd_out = fd;
+            else
+                close(fd);
+        }
+    }
+    if (msg->type == SYNC_ERROR) {
+        msg->text[SYNC_TEXT_MAX - 1] = '\0';
+        husk_error_set(err, 0, "%s", msg->text);
+        if (err)
+            err->code = msg->err;
+        return -1;
+    }
+    return 0;
+}
+
+int sync_expect(int sock, sync_type type, sync_msg *msg, int *fd_out, husk_error_t *err)
+{
+    if (sync_recv(sock, msg, fd_out, err) < 0)
+        return -1;
+    if (msg->type != type) {
+        if (fd_out && *fd_out >= 0) {
+            close(*fd_out);
+            *fd_out = -1;
+        }
+        return husk_error_set(err, 0, "unexpected message %u from the container init (wanted %u)",
+                              msg->type, (unsigned)type);
+    }
+    return 0;
+}

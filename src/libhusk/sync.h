@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The parent <-> container-init protocol: one SOCK_SEQPACKET socketpair, one message per
+ * packet, a small typed message set. File descriptors travel with SCM_RIGHTS.
+ */
+#ifndef HUSK_SYNC_H
+#define HUSK_SYNC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+typedef enum {
+    SYNC_MAP_IDS = 1,  /* child -> parent: write my uid/gid maps (value: pid to map) */
+    SYNC_MAPPED,       /* parent -> child: maps are written */
+    SYNC_INIT_PID,     /* stage 1 -> parent: the init's pid (value), as seen by the host */
+    SYNC_CREATE_HOOKS, /* child -> parent: namespaces and mounts are ready, run prestart
+                          and createRuntime hooks */
+    SYNC_HOOKS_DONE,   /* parent -> child: hooks ran */
+    SYNC_CONSOLE,      /* child -> parent: the pty master (fd attached) */
+    SYNC_READY,        /* child -> parent: set up, now blocking on exec.fifo */
+    SYNC_ERROR,        /* child -> parent: the setup failed; text is the message */
+} sync_type;
+
+#define SYNC_TEXT_MAX 65000
+
+typedef struct sync_msg {
+    uint32_t type;
+    int32_t value;
+    int32_t err; /* errno for SYNC_ERROR */
+    char text[SYNC_TEXT_MAX];
+} sync_msg;
+
+/* Creates the socketpair (both ends CLOEXEC). */
+int sync_pair(int fds[2], husk_error_t *err);
+
+/* Sends a message with an optional fd (fd < 0: none). */
+int sync_send(int sock, sync_type type, int32_t value, int fd, husk_error_t *err);
+
+/* Sends a message carrying a NUL-terminated text (at most SYNC_TEXT_MAX - 1 bytes). */
+int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err);
+
+/* Sends SYNC_ERROR carrying err's message. Never fails loudly: the child exits after it. */
+void sync_send_error(int sock, const husk_error_t *err);
+
+/* Receives one message; *fd_out gets an attached fd or -1. A SYNC_ERROR from the peer
+ * becomes a failure with its message. EOF is a failure that says the peer died. */
+int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err);
+
+/* Receives and checks the type. */
+int sync_expect(int sock, sync_type type, sync_msg *msg, int *fd_out, husk_error_t *err);
+
+#endif

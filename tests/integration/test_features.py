@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""husk features: the runtime-spec features.md document, honest about this husk."""
+import json
+import platform
+import re
+
+import pytest
+
+NAMESPACES = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}
+HOOKS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+         "poststop"]
+OPERATORS = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
+             "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"}
+NATIVE_ARCH = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64",
+               "ppc64le": "SCMP_ARCH_PPC64LE", "s390x": "SCMP_ARCH_S390X"}
+
+
+@pytest.fixture
+def features(husk):
+    p = husk("features", check=True)
+    return json.loads(p.stdout)
+
+
+def test_features_prints_pretty_printed_json(husk):
+    p = husk("features")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("\n") > 20
+    assert '\n    "ociVersionMin"' in p.stdout
+    json.loads(p.stdout)
+
+
+def test_features_oci_versions_span_1_0_0_to_1_3_0(features):
+    assert features["ociVersionMin"] == "1.0.0"
+    assert features["ociVersionMax"] == "1.3.0"
+
+
+def test_features_lists_every_hook(features):
+    assert features["hooks"] == HOOKS
+
+
+def test_features_mount_options_include_the_mount_flags_and_propagation(features):
+    opts = features["mountOptions"]
+    assert len(opts) == len(set(opts))
+    for o in ("bind", "rbind", "ro", "rw", "nosuid", "nodev", "noexec", "rro", "private",
+              "rprivate", "shared", "slave", "relatime", "strictatime"):
+        assert o in opts
+
+
+def test_features_namespaces_are_the_linux_namespace_types(features):
+    ns = features["linux"]["namespaces"]
+    assert len(ns) == len(set(ns))
+    assert NAMESPACES <= set(ns)
+    assert set(ns) <= NAMESPACES | {"time"}
+
+
+def test_features_capabilities_are_the_names_libcap_knows(features):
+    caps = features["linux"]["capabilities"]
+    assert len(caps) == len(set(caps))
+    assert caps[0] == "CAP_CHOWN"
+    assert all(re.match(r"^CAP_[A-Z_]+$", c) for c in caps), caps
+    for c in ("CAP_SYS_ADMIN", "CAP_NET_ADMIN", "CAP_AUDIT_READ", "CAP_BPF",
+              "CAP_CHECKPOINT_RESTORE"):
+        assert c in caps
+
+
+def test_features_cgroup_v1_and_v2_supported_systemd_a_boolean(features):
+    cg = features["linux"]["cgroup"]
+    assert cg["v1"] is True and cg["v2"] is True
+    assert isinstance(cg["systemd"], bool)
+
+
+def test_features_seccomp_is_enabled_with_actions_operators_archs(features):
+    sc = features["linux"]["seccomp"]
+    assert sc["enabled"] is True
+    for a in ("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+              "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", "SCMP_ACT_LOG"):
+        assert a in sc["actions"]
+    assert set(sc["operators"]) == OPERATORS
+    assert all(a.startswith("SCMP_ARCH_") for a in sc["archs"])
+    native = NATIVE_ARCH.get(platform.machine())
+    if native:
+        assert native in sc["archs"]
+
+
+def test_features_seccomp_supported_flags_are_known_flags(features):
+    sc = features["linux"]["seccomp"]
+    assert set(sc["supportedFlags"]) <= set(sc["knownFlags"])
+    assert all(f.startswith("SECCOMP_FILTER_FLAG_") for f in sc["knownFlags"])
+
+
+def test_features_lsm_and_idmap_entries_are_booleans(features):
+    linux = features["linux"]
+    assert isinstance(linux["apparmor"]["enabled"], bool)
+    assert isinstance(linux["selinux"]["enabled"], bool)
+    assert isinstance(linux["mountExtensions"]["idmap"]["enabled"], bool)
+
+
+def test_features_annotations_use_husks_own_keys(husk, features):
+    ann = features["annotations"]
+    version = husk("--version", root=False, check=True).stdout.splitlines()[0].split()[-1]
+    assert ann["io.github.husk.version"] == version
+    assert not any(k.startswith("org.opencontainers.runc.") for k in ann)
+
+
+def test_features_rejects_arguments(husk):
+    p = husk("features", "extra")
+    assert p.returncode == 1
+    assert '"extra"' in p.stderr
