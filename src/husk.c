@@ -8,15 +8,15 @@
 #include "cmd/options.h"
 
 static const husk_command commands[] = {
-    {"create", cmd_not_built, "create a container from a bundle"},
-    {"start", cmd_not_built, "start the user process of a created container"},
-    {"state", cmd_not_built, "print the state of a container as JSON"},
-    {"kill", cmd_not_built, "send a signal to the container's init (or all its processes)"},
-    {"delete", cmd_not_built, "delete a container and everything it holds"},
-    {"run", cmd_not_built, "create and start a container"},
+    {"create", cmd_create, "create a container from a bundle"},
+    {"start", cmd_start, "start the user process of a created container"},
+    {"state", cmd_state, "print the state of a container as JSON"},
+    {"kill", cmd_kill, "send a signal to the container's init (or all its processes)"},
+    {"delete", cmd_delete, "delete a container and everything it holds"},
+    {"run", cmd_run, "create and start a container"},
     {"exec", cmd_not_built, "run a new process inside a running container"},
     {"ps", cmd_not_built, "list the processes of a container"},
-    {"list", cmd_not_built, "list the containers under --root"},
+    {"list", cmd_list, "list the containers under --root"},
     {"pause", cmd_not_built, "freeze all processes of a container"},
     {"resume", cmd_not_built, "thaw a paused container"},
     {"update", cmd_not_built, "change the resource limits of a container"},

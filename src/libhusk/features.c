@@ -63,14 +63,14 @@ static const struct {
     bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_systemd_user, cgroup_rdma;
     bool seccomp, apparmor, selinux, intel_rdt, net_devices, idmap_mounts;
 } support = {
-    .cgroup_v1 = true,
-    .cgroup_v2 = true,
+    .cgroup_v1 = false, /* cgroup management is not built yet */
+    .cgroup_v2 = false,
     .cgroup_systemd = false,      /* the systemd driver is not built yet */
     .cgroup_systemd_user = false, /* needs the systemd driver first */
     .cgroup_rdma = false,         /* no rdma controller support planned yet */
-    .seccomp = true,
-    .apparmor = true, /* profiles are applied through /proc/self/attr, no library */
-    .selinux = true,  /* linked with libselinux */
+    .seccomp = false,  /* linked with libseccomp, but filters are not applied yet */
+    .apparmor = false, /* profiles are not applied yet */
+    .selinux = false,  /* labels are not applied yet */
     .intel_rdt = false,
     .net_devices = false,
     .idmap_mounts = true, /* mount_setattr(MOUNT_ATTR_IDMAP) */

@@ -44,10 +44,18 @@ static void __attribute__((noreturn)) exec_hook(const oci_hook *hook, int in_fd,
     if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
         _exit(127);
     syscall(SYS_close_range, 3, ~0U, 0);
-    char *default_argv[] = {hook->path, NULL};
-    char *empty_env[] = {NULL};
-    char **argv = hook->args && hook->args_len > 0 ? hook->args : default_argv;
-    char **envp = hook->env ? hook->env : empty_env;
+    /* execve wants NULL-terminated vectors; the parsed arrays carry a length. */
+    size_t nargs = hook->args_len > 0 ? hook->args_len : 1;
+    char **argv = calloc(nargs + 1, sizeof *argv);
+    char **envp = calloc(hook->env_len + 1, sizeof *envp);
+    if (!argv || !envp)
+        _exit(127);
+    if (hook->args_len > 0)
+        memcpy(argv, hook->args, hook->args_len * sizeof *argv);
+    else
+        argv[0] = hook->path;
+    if (hook->env_len)
+        memcpy(envp, hook->env, hook->env_len * sizeof *envp);
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);

@@ -63,15 +63,17 @@ def test_features_capabilities_are_the_names_libcap_knows(features):
         assert c in caps
 
 
-def test_features_cgroup_v1_and_v2_supported_systemd_a_boolean(features):
+def test_features_claims_no_cgroup_support_until_cgroups_are_built(features):
+    # Honest features: cgroup management lands with the cgroups issue, which flips these.
     cg = features["linux"]["cgroup"]
-    assert cg["v1"] is True and cg["v2"] is True
-    assert isinstance(cg["systemd"], bool)
+    assert cg["v1"] is False and cg["v2"] is False
+    assert cg["systemd"] is False
 
 
-def test_features_seccomp_is_enabled_with_actions_operators_archs(features):
+def test_features_seccomp_lists_actions_operators_archs_but_is_not_enabled_yet(features):
+    # Filters are applied by the seccomp issue, which flips "enabled".
     sc = features["linux"]["seccomp"]
-    assert sc["enabled"] is True
+    assert sc["enabled"] is False
     for a in ("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
               "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", "SCMP_ACT_LOG"):
         assert a in sc["actions"]
