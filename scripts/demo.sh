@@ -10,10 +10,10 @@ top=$(pwd)
 deps_install build
 
 if [ ! -x _build/husk ] || [ -n "$(find src libocispec configure.ac Makefile.am -newer _build/husk -print -quit)" ]; then
-    ./autogen.sh > /dev/null
+    ./autogen.sh > autogen.log 2>&1 || { cat autogen.log; exit 1; }
     mkdir -p _build && cd _build
     [ -f Makefile ] || ../configure -q
-    make -j"$(nproc)" -s husk
+    make -j"$(nproc)" -s > /dev/null
     cd "$top"
 fi
 husk="$top/_build/husk"

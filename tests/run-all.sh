@@ -9,11 +9,15 @@ top=$(pwd)
 . scripts/deps.sh
 deps_install test
 
-./autogen.sh > /dev/null
+./autogen.sh > autogen.log 2>&1 || { cat autogen.log; exit 1; }
 rm -rf _build && mkdir _build && cd _build
 ../configure --enable-werror -q
 make -j"$(nproc)" -s
-make -j"$(nproc)" -s check || { cat tests/unit/*.log; exit 1; }
+if make -j"$(nproc)" check > unit-check.log 2>&1; then
+    grep -E '^# (TOTAL|PASS|FAIL|ERROR):' unit-check.log | tr '\n' ' '; echo "(C unit tests, TAP)"
+else
+    grep -E '^(FAIL|ERROR)' unit-check.log; tail -30 unit-check.log; exit 1
+fi
 if [ "${SKIP_DISTCHECK:-0}" != 1 ]; then
     make -s distcheck > distcheck.log 2>&1 || { tail -50 distcheck.log; exit 1; }
     echo "make distcheck: ok"

@@ -249,6 +249,7 @@ class Generator:
             return self.map_node(target, tnode, snake(target.ptr.rsplit("/", 1)[1]))
         t = node.get("type")
         if t is None:
+            check_keys(loc, node, ANNOTATIONS)  # names oneOf, allOf... when they are the cause
             fail(loc, "no \"type\" (and no $ref)")
         if not isinstance(t, str):
             fail(loc, "\"type\" must be one string, not %s" % json.dumps(t))
@@ -334,7 +335,7 @@ class Generator:
             cname = snake(name)
             if cname in C_KEYWORDS:
                 cname += "_"
-            ref = self.map_node(loc.child("properties", name), pnode, s.base + "_" + cname)
+            ref = self.map_node(loc.child("properties", name), pnode, s.base + "_" + snake(name))
             f = Field(name, cname, ref, name in required)
             members = [cname]
             if ref.kind in ("int", "bool"):

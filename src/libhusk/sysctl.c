@@ -6,10 +6,52 @@
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <stdint.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/fs.h"
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+
+struct sysctl_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* readonlyPaths (applied before the process settings) makes /proc/sys read-only, while
+ * sysctls must still be written: use a private, writable clone of that mount, which is
+ * attached nowhere and gone when closed. */
+static int writable_proc_sys(int dirfd, husk_error_t *err)
+{
+    struct statfs sfs;
+    if (fstatfs(dirfd, &sfs) < 0)
+        return husk_error_errno(err, "statfs /proc/sys of the container");
+    if (!(sfs.f_flags & ST_RDONLY))
+        return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+    int tree =
+        (int)syscall(SYS_open_tree, dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0)
+        return husk_error_errno(err, "clone the read-only /proc/sys mount to write sysctls");
+    struct sysctl_mount_attr attr = {.attr_clr = MOUNT_ATTR_RDONLY};
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+        int saved = errno;
+        close(tree);
+        return husk_error_set(err, saved, "make a clone of /proc/sys writable for sysctls");
+    }
+    return tree;
+}
 
 char *sysctl_key_to_path(const char *key, husk_error_t *err)
 {
@@ -52,6 +94,9 @@ int sysctl_apply(const oci_string_map *map, husk_error_t *err)
         return husk_error_errno(err, "open /proc/sys of the container");
     if (fs_check_fs_type(dirfd, PROC_SUPER_MAGIC, "/proc/sys of the container", err) < 0)
         return -1;
+    cleanup_close int sysfd = writable_proc_sys(dirfd, err);
+    if (sysfd < 0)
+        return -1;
     for (size_t i = 0; i < map->len; i++) {
         const char *key = map->keys[i];
         const char *value = map->values[i] ? map->values[i] : "";
@@ -59,7 +104,7 @@ int sysctl_apply(const oci_string_map *map, husk_error_t *err)
         if (!rel)
             return -1;
         /* Resolved inside /proc/sys: a symlink there cannot lead elsewhere. */
-        cleanup_close int fd = fs_open_in_root(dirfd, rel, O_WRONLY, 0, err);
+        cleanup_close int fd = fs_open_in_root(sysfd, rel, O_WRONLY, 0, err);
         if (fd < 0)
             return husk_error_prefix(err, "linux.sysctl \"%s\"", key);
         size_t len = strlen(value);
