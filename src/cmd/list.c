@@ -30,8 +30,10 @@ int cmd_list(const husk_globals *g, int argc, char **argv, husk_error_t *err)
             if (!strcmp(optarg, "json"))
                 json = true;
             else if (strcmp(optarg, "table"))
-                return husk_error_set(err, 0, "list: --format: unknown format \"%s\" (expected "
-                                              "table or json)", optarg);
+                return husk_error_set(err, 0,
+                                      "list: --format: unknown format \"%s\" (expected "
+                                      "table or json)",
+                                      optarg);
         } else if (c == 'h') {
             return options_print_help(list_help);
         } else {

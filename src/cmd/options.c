@@ -89,8 +89,10 @@ int options_parse_globals(int argc, char **argv, husk_globals *g, bool *show_hel
         } else if (match_flag(arg, "systemd-cgroup", &v)) {
             bool b = true;
             if (v && options_parse_bool(v, &b) < 0)
-                return husk_error_set(err, 0, "global option --systemd-cgroup: \"%s\" is not "
-                                              "true or false", v);
+                return husk_error_set(err, 0,
+                                      "global option --systemd-cgroup: \"%s\" is not "
+                                      "true or false",
+                                      v);
             g->systemd_cgroup = b;
         } else if (match_flag(arg, "rootless", &v)) {
             /* runc takes --rootless true|false|auto, as one or two words. */
@@ -107,8 +109,10 @@ int options_parse_globals(int argc, char **argv, husk_globals *g, bool *show_hel
             else if (options_parse_bool(val, &b) == 0)
                 g->rootless = b;
             else
-                return husk_error_set(err, 0, "global option --rootless: \"%s\" is not "
-                                              "true, false or auto", val);
+                return husk_error_set(err, 0,
+                                      "global option --rootless: \"%s\" is not "
+                                      "true, false or auto",
+                                      val);
         } else if (match_flag(arg, "help", &v) || !strcmp(arg, "-h")) {
             *show_help = true;
         } else if (match_flag(arg, "version", &v) || !strcmp(arg, "-v")) {
@@ -139,7 +143,8 @@ const char *options_container_id(int argc, char **argv, int optind_, const char 
         return NULL;
     }
     if (optind_ + 1 < argc) {
-        husk_error_set(err, 0, "%s: unexpected argument \"%s\" after the container id (see husk %s --help)",
+        husk_error_set(err, 0,
+                       "%s: unexpected argument \"%s\" after the container id (see husk %s --help)",
                        command, argv[optind_ + 1], command);
         return NULL;
     }

@@ -31,7 +31,8 @@ const char *options_container_id(int argc, char **argv, int optind_, const char 
 #include "container.h"
 static inline husk_runtime options_runtime(const husk_globals *g)
 {
-    husk_runtime rt = {.root = g->root, .systemd_cgroup = g->systemd_cgroup, .rootless = g->rootless};
+    husk_runtime rt = {
+        .root = g->root, .systemd_cgroup = g->systemd_cgroup, .rootless = g->rootless};
     return rt;
 }
 

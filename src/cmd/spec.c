@@ -10,6 +10,7 @@
 #include "cmd/options.h"
 #include "spec_default.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static void spec_usage(void)
 {
@@ -29,20 +30,6 @@ static void spec_usage(void)
 }
 
 /* Writes all of buf or fails with errno set. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Creates DIR/config.json with O_EXCL so that an existing file (or symlink) is never
  * replaced, even one that appears while we build. */
 static int write_config(const char *bundle, const char *json, husk_error_t *err)
@@ -62,7 +49,7 @@ static int write_config(const char *bundle, const char *json, husk_error_t *err)
         return husk_error_set(err, 0, "File %s exists. Remove it first", shown);
     if (fd < 0)
         return husk_error_errno(err, "spec: create %s", shown);
-    if (write_all(fd, json, strlen(json)) < 0 || fsync(fd) < 0) {
+    if (fs_write_all(fd, json, strlen(json)) < 0 || fsync(fd) < 0) {
         int saved = errno;
         unlinkat(dirfd, "config.json", 0);
         return husk_error_set(err, saved, "spec: write %s", shown);

@@ -68,9 +68,9 @@ static const struct {
     .cgroup_systemd = false,      /* the systemd driver is not built yet */
     .cgroup_systemd_user = false, /* needs the systemd driver first */
     .cgroup_rdma = false,         /* no rdma controller support planned yet */
-    .seccomp = false,  /* linked with libseccomp, but filters are not applied yet */
-    .apparmor = false, /* profiles are not applied yet */
-    .selinux = false,  /* labels are not applied yet */
+    .seccomp = false,             /* linked with libseccomp, but filters are not applied yet */
+    .apparmor = false,            /* profiles are not applied yet */
+    .selinux = false,             /* labels are not applied yet */
     .intel_rdt = false,
     .net_devices = false,
     .idmap_mounts = true, /* mount_setattr(MOUNT_ATTR_IDMAP) */

@@ -19,6 +19,7 @@
 
 #include "container_id.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/proc.h"
 
@@ -427,20 +428,6 @@ static const char *one_line(char *msg, const char *fallback)
 
 /* ---- state file ------------------------------------------------------------------------ */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Writes data to dirfd/name atomically: a 0600 temporary file in the same directory,
  * renamed over name. `what` names the directory in messages. */
 static int write_file_atomic(int dirfd, const char *what, const char *name, const char *data,
@@ -458,7 +445,7 @@ static int write_file_atomic(int dirfd, const char *what, const char *name, cons
         return husk_error_errno(err, "create a temporary file in %s", what);
     /* No fsync: the state lives on tmpfs (/run) and is gone after a reboot anyway; the
      * rename alone makes readers see either the old or the new file. */
-    if (write_all(fd, data, len) < 0) {
+    if (fs_write_all(fd, data, len) < 0) {
         husk_error_errno(err, "write %s/%s", what, tmp);
         close(fd);
         unlinkat(dirfd, tmp, 0);

@@ -14,7 +14,10 @@ typedef struct husk_error {
     char *msg; /* malloc'd, NULL when no error is set */
 } husk_error_t;
 
-#define HUSK_ERROR_INIT {0, NULL}
+#define HUSK_ERROR_INIT                                                                            \
+    {                                                                                              \
+        0, NULL                                                                                    \
+    }
 
 /* Sets *err (replacing any earlier error) and returns -1. With errnum != 0 the message
  * gets ": strerror(errnum)" appended. err may be NULL. */
@@ -26,7 +29,8 @@ int husk_error_setv(husk_error_t *err, int errnum, const char *fmt, va_list ap);
 #define husk_error_errno(err, ...) husk_error_set((err), errno, __VA_ARGS__)
 
 /* Prepends "context: " to the message; returns -1. */
-int husk_error_prefix(husk_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int husk_error_prefix(husk_error_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Frees the message and resets the error. */
 void husk_error_clear(husk_error_t *err);

@@ -213,3 +213,18 @@ static int rm_rf_children(int dirfd, const char *name, husk_error_t *err)
         return husk_error_errno(err, "remove %s: read the directory", name);
     return 0;
 }
+
+int fs_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}

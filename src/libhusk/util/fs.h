@@ -66,4 +66,7 @@ void fs_force_openat2_fallback(bool force);
 /* Whether fs_open_in_root() currently uses openat2. */
 bool fs_have_openat2(void);
 
+/* Writes all of buf, retrying on EINTR and short writes; -1 with errno on failure. */
+int fs_write_all(int fd, const void *buf, size_t len);
+
 #endif

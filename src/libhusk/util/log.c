@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 static int log_fd = -1;
 static husk_log_format log_format = HUSK_LOG_TEXT;
@@ -105,20 +106,6 @@ char *husk_json_quote(const char *s)
     return out;
 }
 
-/* Writes the whole line or gives up: a log must never block or fail a command. */
-static void write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        buf += n;
-        len -= (size_t)n;
-    }
-}
-
 static void emit_file_line(husk_log_level level, const char *msg)
 {
     char now[64];
@@ -134,7 +121,7 @@ static void emit_file_line(husk_log_level level, const char *msg)
     else
         n = asprintf(&line, "time=\"%s\" level=%s msg=%s\n", now, level_name(level), quoted);
     if (n > 0)
-        write_all(log_fd, line, (size_t)n);
+        (void)fs_write_all(log_fd, line, (size_t)n); /* a log never fails a command */
 }
 
 static void emit_stderr_line(husk_log_level level, const char *msg)
@@ -143,7 +130,7 @@ static void emit_stderr_line(husk_log_level level, const char *msg)
     int n = asprintf(&line, "husk: %s%s%s\n", level == HUSK_LOG_ERROR ? "" : level_name(level),
                      level == HUSK_LOG_ERROR ? "" : ": ", msg);
     if (n > 0)
-        write_all(STDERR_FILENO, line, (size_t)n);
+        (void)fs_write_all(STDERR_FILENO, line, (size_t)n);
 }
 
 static void emit(husk_log_level level, const char *msg)
