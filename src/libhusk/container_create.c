@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/strv.h"
 #include "validate.h"
 
 typedef struct create_hooks_data {
@@ -101,7 +102,11 @@ static char *absolute_rootfs(const char *bundle, const oci_spec *spec, husk_erro
     return joined;
 }
 
-static oci_spec *load_config(const husk_runtime *rt, const char *bundle, husk_error_t *err)
+/* Config warnings are kept in *warnings and logged only once the container exists: a
+ * failing command leaves exactly one line in the log (CALLERS.md: podman reads the whole
+ * log file as one JSON object). */
+static oci_spec *load_config(const husk_runtime *rt, const char *bundle, husk_problems *warnings,
+                             husk_error_t *err)
 {
     cleanup_free char *path = NULL;
     if (asprintf(&path, "%s/config.json", bundle) < 0)
@@ -119,9 +124,15 @@ static oci_spec *load_config(const husk_runtime *rt, const char *bundle, husk_er
                            problems.errors[0], problems.n_errors - 1);
     }
     for (size_t i = 0; i < problems.n_warnings; i++)
-        husk_warn("%s: %s", path, problems.warnings[i]);
+        husk_problems_warning(warnings, "%s: %s", path, problems.warnings[i]);
     husk_problems_free(&problems);
     return spec;
+}
+
+static void log_warnings(husk_problems *warnings)
+{
+    for (size_t i = 0; i < warnings->n_warnings; i++)
+        husk_warn("%s", warnings->warnings[i]);
 }
 
 static int write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
@@ -161,17 +172,36 @@ static int self_identity(husk_init_ctx *ctx, husk_error_t *err)
     return 0;
 }
 
-/* LISTEN_FDS (socket activation) adds to the preserved fds, as runc does. */
-static int preserved_fd_count(const container_create_opts *opts)
+/* Socket activation (sd_listen_fds(3)): LISTEN_FDS counts fds from 3 on, and is meant for
+ * us only when LISTEN_PID is our pid; a value inherited from elsewhere is ignored, as runc
+ * does. Returns the count, 0 without (valid) activation. */
+static int listen_fd_count(void)
 {
-    int n = opts->preserve_fds;
-    const char *listen = getenv("LISTEN_FDS");
-    if (listen) {
-        int k = atoi(listen);
-        if (k > 0)
-            n += k;
-    }
-    return n;
+    const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+    long long n, owner;
+    if (!fds || !pid || str_to_ll(pid, 1, INT_MAX, &owner) < 0 || owner != getpid() ||
+        str_to_ll(fds, 1, 1000000, &n) < 0)
+        return 0;
+    return (int)n;
+}
+
+/* The activation fds go on to the program with LISTEN_FDS=N and LISTEN_PID=1, as runc
+ * passes them. */
+static int add_listen_env(oci_spec *spec, int n, husk_error_t *err)
+{
+    oci_process *proc = spec->process;
+    char **env = realloc(proc->env, (proc->env_len + 3) * sizeof *env);
+    if (!env)
+        return husk_error_set(err, ENOMEM, "process.env: add LISTEN_FDS");
+    proc->env = env;
+    if (asprintf(&env[proc->env_len], "LISTEN_FDS=%d", n) < 0)
+        return husk_error_set(err, ENOMEM, "process.env: add LISTEN_FDS");
+    proc->env_len++;
+    if (!(env[proc->env_len] = strdup("LISTEN_PID=1")))
+        return husk_error_set(err, ENOMEM, "process.env: add LISTEN_PID");
+    proc->env_len++;
+    env[proc->env_len] = NULL;
+    return 0;
 }
 
 int container_create(const husk_runtime *rt, const char *id, const container_create_opts *opts,
@@ -182,9 +212,12 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     cleanup_free char *bundle = absolute_bundle(opts->bundle, err);
     if (!bundle)
         return -1;
-    oci_spec *spec = load_config(rt, bundle, err);
-    if (!spec)
+    husk_problems warnings = HUSK_PROBLEMS_INIT;
+    oci_spec *spec = load_config(rt, bundle, &warnings, err);
+    if (!spec) {
+        husk_problems_free(&warnings);
         return -1;
+    }
     int r = -1;
     status_lock_t *lock = NULL;
     oci_husk_state *state = NULL;
@@ -198,11 +231,15 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         goto out;
     }
     if (terminal && !opts->console_socket && !opts->foreground) {
-        husk_error_set(err, 0, "process.terminal is true: cannot allocate a tty without "
-                               "--console-socket when husk detaches");
+        husk_error_set(err, 0,
+                       "process.terminal is true: cannot allocate a tty without "
+                       "--console-socket when husk detaches");
         goto out;
     }
     if (namespaces_plan(spec->linux, &plan, err) < 0 || namespaces_open_paths(&plan, err) < 0)
+        goto out;
+    int listen_fds = listen_fd_count();
+    if (listen_fds > 0 && add_listen_env(spec, listen_fds, err) < 0)
         goto out;
 
     if (status_create_dir(rt->root, id, &lock, err) < 0)
@@ -221,7 +258,7 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         .rootfd = -1,
         .sync_fd = -1,
         .fifo_fd = -1,
-        .fd_floor = 3 + preserved_fd_count(opts),
+        .fd_floor = 3 + listen_fds + opts->preserve_fds,
         .new_ns = plan.new_flags,
         .userns = (plan.new_flags & CLONE_NEWUSER) != 0,
         .no_pivot = opts->no_pivot,
@@ -294,6 +331,9 @@ fail:
         husk_error_clear(&cleanup_err);
     }
 out:
+    if (r == 0)
+        log_warnings(&warnings);
+    husk_problems_free(&warnings);
     namespaces_close_paths(&plan);
     status_unlock(lock);
     oci_husk_state_free(state);

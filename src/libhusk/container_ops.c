@@ -37,7 +37,20 @@ static int open_init(const oci_husk_state *st, int *pidfd, husk_error_t *err)
     return alive == PROC_ALIVE;
 }
 
-/* Releases the init blocked on exec.fifo; fails if it died instead. */
+/* True once the init has written its byte to exec.fifo: it is going to execve. */
+static bool fifo_released(int fifo)
+{
+    char c;
+    ssize_t n;
+    do
+        n = read(fifo, &c, 1);
+    while (n < 0 && errno == EINTR);
+    return n == 1;
+}
+
+/* Releases the init blocked on exec.fifo; fails if it died instead. A short program may
+ * have run and exited already by the time we look at its pid: the byte it wrote to
+ * exec.fifo before execve still tells that it was released. */
 static int release_init(status_lock_t *lock, const oci_husk_state *st, husk_error_t *err)
 {
     int dirfd = status_lock_dirfd(lock);
@@ -49,24 +62,24 @@ static int release_init(status_lock_t *lock, const oci_husk_state *st, husk_erro
     int alive = open_init(st, &pidfd, err);
     if (alive < 0)
         return -1;
-    if (!alive)
+    bool released = !alive && fifo_released(fifo);
+    if (!alive && !released)
         return husk_error_set(err, 0, "container \"%s\": its init exited before start", st->id);
     struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-    for (;;) {
+    while (!released) {
         int n = poll(p, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return husk_error_errno(err, "container \"%s\": wait for the init", st->id);
-        if (p[0].revents & POLLIN) {
-            char c;
-            if (read(fifo, &c, 1) == 1)
-                break;
-        }
-        if ((pidfd >= 0 && (p[1].revents & POLLIN)) ||
-            (pidfd < 0 && proc_check_alive(st->pid, st->pid_start_time, NULL) != PROC_ALIVE))
-            return husk_error_set(err, 0, "container \"%s\": its init exited before start",
-                                  st->id);
+        if ((p[0].revents & POLLIN) && fifo_released(fifo))
+            break;
+        bool died =
+            (pidfd >= 0 && (p[1].revents & POLLIN)) ||
+            (pidfd < 0 && proc_check_alive(st->pid, st->pid_start_time, NULL) != PROC_ALIVE);
+        if (died && !fifo_released(fifo))
+            return husk_error_set(err, 0, "container \"%s\": its init exited before start", st->id);
+        released = died;
     }
     if (unlinkat(dirfd, STATUS_EXEC_FIFO, 0) < 0)
         return husk_error_errno(err, "container \"%s\": remove exec.fifo", st->id);
@@ -100,33 +113,58 @@ int container_start(const husk_runtime *rt, const char *id, husk_error_t *err)
     return 0;
 }
 
-static bool same_pid_ns(pid_t pid, const struct stat *ns)
+/* The namespace of type ("pid", "mnt") that pid is in, as the stat of /proc/PID/ns/TYPE. */
+static int ns_of(pid_t pid, const char *type, struct stat *out)
 {
     char path[64];
-    struct stat st;
-    snprintf(path, sizeof path, "/proc/%d/ns/pid", pid);
-    return stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", pid, type);
+    return stat(path, out);
 }
 
-/* Without a cgroup to walk: every process in the init's own pid namespace. */
-static int signal_pid_namespace(const oci_husk_state *st, int sig, husk_error_t *err)
+static bool same_ns(const struct stat *a, const struct stat *b)
 {
-    char path[64];
-    struct stat ns;
-    snprintf(path, sizeof path, "/proc/%d/ns/pid", st->pid);
-    if (stat(path, &ns) < 0)
-        return husk_error_errno(err, "container \"%s\": %s", st->id, path);
-    struct stat self;
-    if (stat("/proc/self/ns/pid", &self) == 0 && self.st_ino == ns.st_ino)
-        return husk_error_set(err, 0, "container \"%s\" shares the host pid namespace: "
-                                      "kill --all needs its cgroup", st->id);
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/* The namespace that holds the container's processes and nothing else: its own pid
+ * namespace, else its own mount namespace (for hostPID containers). One joined by path is
+ * shared with others (a pod's sandbox, say) and must not be swept. */
+static const char *own_namespace(const oci_husk_state *st)
+{
+    bool pid = false, mnt = false;
+    for (size_t i = 0; i < st->namespaces_len; i++) {
+        const oci_linux_namespace *ns = st->namespaces[i];
+        if (!ns->type || (ns->path && *ns->path))
+            continue;
+        pid = pid || !strcmp(ns->type, "pid");
+        mnt = mnt || !strcmp(ns->type, "mount");
+    }
+    return pid ? "pid" : mnt ? "mnt" : NULL;
+}
+
+/* Without a cgroup to walk: every process in the container's own namespace. */
+static int signal_all_processes(const oci_husk_state *st, int sig, husk_error_t *err)
+{
+    const char *type = own_namespace(st);
+    if (!type)
+        return husk_error_set(err, 0,
+                              "container \"%s\" has no pid or mount namespace of its own: "
+                              "kill --all needs its cgroup",
+                              st->id);
+    struct stat ns, self;
+    if (ns_of(st->pid, type, &ns) < 0)
+        return husk_error_errno(err, "container \"%s\": /proc/%d/ns/%s", st->id, st->pid, type);
+    if (ns_of(getpid(), type, &self) == 0 && same_ns(&ns, &self))
+        return husk_error_set(err, 0, "container \"%s\": its init %d is in husk's %s namespace",
+                              st->id, st->pid, type);
     cleanup_dir DIR *d = opendir("/proc");
     if (!d)
         return husk_error_errno(err, "open /proc");
     struct dirent *de;
+    struct stat other;
     while ((de = readdir(d))) {
         pid_t pid = atoi(de->d_name);
-        if (pid > 0 && pid != getpid() && same_pid_ns(pid, &ns))
+        if (pid > 0 && pid != getpid() && ns_of(pid, type, &other) == 0 && same_ns(&ns, &other))
             kill(pid, sig);
     }
     return 0;
@@ -143,7 +181,7 @@ int container_kill(const husk_runtime *rt, const char *id, int sig, bool all, hu
         return husk_error_set(err, ESRCH, "container \"%s\": container not running", id);
     const oci_husk_state *st = info->state;
     if (all)
-        return signal_pid_namespace(st, sig, err);
+        return signal_all_processes(st, sig, err);
     __attribute__((cleanup(close_fd_p))) int pidfd = -1;
     int alive = open_init(st, &pidfd, err);
     if (alive < 0)
@@ -162,6 +200,11 @@ static int kill_and_wait(const oci_husk_state *st, husk_error_t *err)
     int alive = open_init(st, &pidfd, err);
     if (alive <= 0)
         return alive;
+    /* The rest of the container first: without a pid namespace of its own, its processes
+     * do not die with the init. Best effort: the init is killed regardless. */
+    husk_error_t ignored = HUSK_ERROR_INIT;
+    signal_all_processes(st, SIGKILL, &ignored);
+    husk_error_clear(&ignored);
     if (proc_send_signal(pidfd, st->pid, SIGKILL, err) < 0 && err->code != ESRCH)
         return -1;
     husk_error_clear(err);

@@ -13,7 +13,10 @@
 #include "util/error.h"
 
 /* Runs hooks[0..n) in order; stops at the first failure. kind names the hook list in
- * messages ("prestart", "poststart"...). */
+ * messages ("prestart", "poststart"...). For "poststop" every hook runs even after a
+ * failure (runtime.md lifecycle step 13) and err lists each failure, "; "-separated.
+ * A hook is done when it exits (a daemon it leaves behind may keep its output open);
+ * with a timeout it is killed at the deadline. */
 int hooks_run(oci_hook **hooks, size_t n, const char *kind, const char *state_json,
               husk_error_t *err);
 

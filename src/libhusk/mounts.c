@@ -299,6 +299,12 @@ static int mount_sysfs_fallback(const mount_job *j, int destfd, husk_error_t *er
     mount_job bj = *j;
     bj.bind = true;
     bj.o.flags |= MS_BIND | MS_REC;
+    /* ro, nosuid... hold for the mounts below /sys too, not only for the top one. */
+    uint64_t set, clr;
+    mount_opts_bind_attrs(&j->o, &set, &clr);
+    bj.o.rec_attr = bj.o.rec_attr || set || clr;
+    bj.o.rec_attr_set |= set;
+    bj.o.rec_attr_clr |= clr;
     return mount_bind_at(&bj, srcfd, destfd, err);
 }
 
@@ -337,8 +343,8 @@ static int mount_fs_one(const mount_job *j, husk_error_t *err)
         return -1;
 
     int mntfd_cg = -1;
-    if (type_is(j, "cgroup")) {
-        mntfd_cg = mnt_cgroup(j->ctx, j->m, &j->o, destfd, err);
+    if (type_is(j, "cgroup") || type_is(j, "cgroup2")) {
+        mntfd_cg = mnt_cgroup(j->ctx, j->m, &j->o, destfd, type_is(j, "cgroup2"), err);
         if (mntfd_cg < 0)
             return -1;
     }

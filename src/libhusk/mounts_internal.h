@@ -51,10 +51,12 @@ const char *mnt_propagation_name(unsigned long flags);
  * without them, the container's own (ctx->userns). */
 int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err);
 
-/* type "cgroup": cgroup2 on a unified host, else a tmpfs with the v1 hierarchies (and
- * cgroup2 "unified" of a hybrid host) bound in. destfd is the destination directory. */
+/* type "cgroup": cgroup2 on a unified host (or with v2), else a tmpfs with the v1
+ * hierarchies (and cgroup2 "unified" of a hybrid host) bound in; cgroup2 falls back to a
+ * bind of the container's own cgroup where the kernel refuses a new one. destfd is the
+ * destination directory; returns an fd of the new mount. */
 int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
-               husk_error_t *err);
+               bool v2, husk_error_t *err);
 
 /* tmpcopyup: copies the tree under olddirfd (the directory the tmpfs now covers) into
  * newdirfd (the root of the tmpfs). */

@@ -292,8 +292,10 @@ static int cgroup_v2(const husk_init_ctx *ctx, const oci_mount *m, const mount_o
 }
 
 int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o, int destfd,
-               husk_error_t *err)
+               bool v2, husk_error_t *err)
 {
+    if (v2)
+        return cgroup_v2(ctx, m, o, destfd, err);
     struct statfs sfs;
     if (statfs("/sys/fs/cgroup", &sfs) < 0)
         return husk_error_errno(err, "statfs /sys/fs/cgroup");
@@ -304,7 +306,7 @@ int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o
 
 /* ---- idmap -------------------------------------------------------------------------- */
 
-static int write_map(pid_t pid, const char *file, oci_linux_id_mapping **maps, size_t n,
+static int write_map(long pid, const char *file, oci_linux_id_mapping **maps, size_t n,
                      husk_error_t *err)
 {
     char buf[4096];
@@ -317,7 +319,7 @@ static int write_map(pid_t pid, const char *file, oci_linux_id_mapping **maps, s
         len += (size_t)w;
     }
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
     return fs_write_file(path, buf, len, err);
 }
 
@@ -352,26 +354,35 @@ int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t 
     if (pid == 0) {
         close(ready[0]);
         close(done[1]);
-        char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
-        if (write(ready[1], &c, 1) != 1)
+        /* The init may be in a new pid namespace while /proc is still the host's: the
+         * child says which /proc/PID is its own. */
+        char msg[32] = "n";
+        if (unshare(CLONE_NEWUSER) == 0) {
+            ssize_t n = readlink("/proc/self", msg + 1, sizeof msg - 2);
+            if (n > 0)
+                msg[0] = 'y', msg[n + 1] = '\0';
+        }
+        if (write(ready[1], msg, strlen(msg)) < 0)
             _exit(1);
+        char c;
         (void)!read(done[0], &c, 1); /* EOF when the parent is done */
         _exit(0);
     }
     close(ready[1]);
     close(done[0]);
-    char c = 0;
+    char msg[32] = "";
     int fd = -1;
     ssize_t r;
     do
-        r = read(ready[0], &c, 1);
+        r = read(ready[0], msg, sizeof msg - 1);
     while (r < 0 && errno == EINTR);
-    if (r != 1 || c != 'y') {
+    long procpid = r > 1 && msg[0] == 'y' ? strtol(msg + 1, NULL, 10) : 0;
+    if (procpid <= 0) {
         husk_error_set(err, EPERM, "idmap: the helper could not create a user namespace");
-    } else if (write_map(pid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0 &&
-               write_map(pid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0) {
+    } else if (write_map(procpid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0 &&
+               write_map(procpid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        snprintf(path, sizeof path, "/proc/%ld/ns/user", procpid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             husk_error_errno(err, "open %s", path);

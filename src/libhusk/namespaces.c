@@ -48,8 +48,8 @@ int namespaces_plan(oci_linux *linux_cfg, ns_plan *plan, husk_error_t *err)
         const oci_linux_namespace *ns = linux_cfg->namespaces[i];
         uint64_t flag = namespace_flag(ns->type);
         if (!flag)
-            return husk_error_set(err, 0, "linux.namespaces[%zu].type: unknown namespace type \"%s\"",
-                                  i, ns->type);
+            return husk_error_set(
+                err, 0, "linux.namespaces[%zu].type: unknown namespace type \"%s\"", i, ns->type);
         if (seen & flag)
             return husk_error_set(err, 0, "linux.namespaces[%zu]: duplicate namespace type \"%s\"",
                                   i, ns->type);
@@ -105,12 +105,32 @@ static int join_one(const ns_join *j, husk_error_t *err)
 
 int namespaces_join(const ns_plan *plan, husk_error_t *err)
 {
-    /* The user namespace first: it grants the rights to join the others. */
+    const ns_join *user = NULL;
     for (size_t i = 0; i < plan->n_join; i++)
-        if (plan->join[i].flag == CLONE_NEWUSER && join_one(&plan->join[i], err) < 0)
-            return -1;
+        if (plan->join[i].flag == CLONE_NEWUSER)
+            user = &plan->join[i];
+    /* Joining a namespace takes CAP_SYS_ADMIN in the user namespace that owns it. Those
+     * our own user namespace owns (a netns of `ip netns add`) must be joined while we still
+     * have our capabilities, before the user namespace; those the joined user namespace
+     * owns (a pod's namespaces, or any of them when husk runs rootless) after it. So try
+     * each before, and retry the ones refused with EPERM after joining the user namespace. */
+    bool retry[NS_MAX] = {false};
+    for (size_t i = 0; i < plan->n_join; i++) {
+        const ns_join *j = &plan->join[i];
+        if (j == user)
+            continue;
+        if (setns(j->fd, (int)j->flag) == 0)
+            continue;
+        if (errno == EPERM && user) {
+            retry[i] = true;
+            continue;
+        }
+        return husk_error_errno(err, "join %s namespace %s", namespace_proc_name(j->flag), j->path);
+    }
+    if (user && join_one(user, err) < 0)
+        return -1;
     for (size_t i = 0; i < plan->n_join; i++)
-        if (plan->join[i].flag != CLONE_NEWUSER && join_one(&plan->join[i], err) < 0)
+        if (retry[i] && join_one(&plan->join[i], err) < 0)
             return -1;
     return 0;
 }

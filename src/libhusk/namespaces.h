@@ -39,7 +39,8 @@ int namespaces_plan(oci_linux *linux_cfg, ns_plan *plan, husk_error_t *err);
 int namespaces_open_paths(ns_plan *plan, husk_error_t *err);
 void namespaces_close_paths(ns_plan *plan);
 
-/* setns() into every joined namespace, the user namespace first. */
+/* setns() into every joined namespace: each one that our capabilities allow before the
+ * user namespace, then the user namespace, then those only its capabilities allow. */
 int namespaces_join(const ns_plan *plan, husk_error_t *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,6 +410,11 @@ int process_resolve_exec(husk_init_ctx *ctx, husk_error_t *err)
     if (!S_ISDIR(st.st_mode))
         return husk_error_set(err, ENOTDIR, "process.cwd %s", cwd);
 
+    /* Capabilities are applied after start; a bad name must fail create already. */
+    caps_sets caps;
+    if (caps_parse(proc->capabilities, caps_last_cap(), &caps, err) < 0)
+        return -1;
+
     const char *path = exec_env_get(proc->env, proc->env_len, "PATH");
     free(ctx->exec_path);
     ctx->exec_path = NULL;
@@ -544,6 +550,26 @@ static int prepare_fds(const husk_init_ctx *ctx, husk_error_t *err)
     return 0;
 }
 
+static void reset_signals(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < _NSIG; sig++) {
+        struct sigaction cur;
+        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &cur) < 0)
+            continue;
+        if (!(cur.sa_flags & SA_SIGINFO) &&
+            (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN))
+            continue;
+        sigaction(sig, &dfl, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int process_exec(husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_process *proc = ctx->spec->process;
@@ -573,8 +599,16 @@ int process_exec(husk_init_ctx *ctx, husk_error_t *err)
 
     caps_sets caps;
     int rc = -1;
-    if (caps_parse(proc->capabilities, caps_last_cap(), &caps, err) < 0)
+    /* Checked (and warned about) before READY: parse quietly, keep what the kernel has. */
+    if (caps_parse(proc->capabilities, CAPS_LAST_KNOWN, &caps, err) < 0)
         goto out;
+    int last = caps_last_cap();
+    uint64_t known = last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
+    caps.bounding &= known;
+    caps.effective &= known;
+    caps.permitted &= known;
+    caps.inheritable &= known;
+    caps.ambient &= known;
     fix_stdio_owner(uid);
     if (caps_apply_bounding(&caps, err) < 0)
         goto out;
@@ -593,6 +627,10 @@ int process_exec(husk_init_ctx *ctx, husk_error_t *err)
         goto out;
     if (prepare_fds(ctx, err) < 0)
         goto out;
+
+    /* The init is a copy of husk: handlers installed by husk, and a blocked mask, must not
+     * reach the program (execve keeps the mask). */
+    reset_signals();
 
     /* seccomp: loaded here, last before execve */
 

@@ -81,10 +81,16 @@ int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err)
         if (chroot(".") < 0)
             return husk_error_errno(err, "chroot %s", ctx->rootfs);
     } else {
+        cleanup_close int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (oldroot < 0)
+            return husk_error_errno(err, "open /");
         /* pivot_root(".", ".") stacks the old root on top of the new one, where it can be
          * detached without needing a directory for it inside the rootfs. */
         if (syscall(SYS_pivot_root, ".", ".") < 0)
             return husk_error_errno(err, "pivot_root %s", ctx->rootfs);
+        /* "." must name the old root, not the new one under it: through its fd. */
+        if (fchdir(oldroot) < 0)
+            return husk_error_errno(err, "chdir to the old root");
         /* The detach must not propagate to the host. */
         if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
             return husk_error_errno(err, "make old root rslave");

@@ -51,17 +51,22 @@ int sync_send(int sock, sync_type type, int32_t value, int fd, husk_error_t *err
 int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err)
 {
     size_t len = strlen(text);
-    if (len >= SYNC_TEXT_MAX)
-        return husk_error_set(err, E2BIG, "message for the container init is too long (%zu bytes)",
-                              len);
     sync_msg *msg = malloc(sizeof *msg);
     if (!msg)
         return husk_error_set(err, ENOMEM, "message for the container init");
-    msg->type = type;
-    msg->value = 0;
-    msg->err = 0;
-    memcpy(msg->text, text, len + 1);
-    int r = send_packet(sock, msg, offsetof(sync_msg, text) + len + 1, -1, err);
+    /* A text longer than one packet goes in chunks; value 1 says that more follow. */
+    int r = 0;
+    do {
+        size_t chunk = len < SYNC_TEXT_MAX - 1 ? len : SYNC_TEXT_MAX - 1;
+        msg->type = type;
+        msg->value = chunk < len;
+        msg->err = 0;
+        memcpy(msg->text, text, chunk);
+        msg->text[chunk] = '\0';
+        r = send_packet(sock, msg, offsetof(sync_msg, text) + chunk + 1, -1, err);
+        text += chunk;
+        len -= chunk;
+    } while (r == 0 && len > 0);
     free(msg);
     return r;
 }
@@ -132,5 +137,40 @@ int sync_expect(int sock, sync_type type, sync_msg *msg, int *fd_out, husk_error
         return husk_error_set(err, 0, "unexpected message %u from the container init (wanted %u)",
                               msg->type, (unsigned)type);
     }
+    return 0;
+}
+
+int sync_expect_text(int sock, sync_type type, char **text, husk_error_t *err)
+{
+    *text = NULL;
+    sync_msg *msg = malloc(sizeof *msg);
+    if (!msg)
+        return husk_error_set(err, ENOMEM, "message from the container init");
+    char *buf = NULL;
+    size_t len = 0;
+    int r;
+    for (;;) {
+        r = sync_expect(sock, type, msg, NULL, err);
+        if (r < 0)
+            break;
+        msg->text[SYNC_TEXT_MAX - 1] = '\0';
+        size_t n = strlen(msg->text);
+        char *grown = realloc(buf, len + n + 1);
+        if (!grown) {
+            r = husk_error_set(err, ENOMEM, "message from the container init (%zu bytes)", len + n);
+            break;
+        }
+        buf = grown;
+        memcpy(buf + len, msg->text, n + 1);
+        len += n;
+        if (msg->value == 0)
+            break;
+    }
+    free(msg);
+    if (r < 0) {
+        free(buf);
+        return -1;
+    }
+    *text = buf;
     return 0;
 }

@@ -38,7 +38,9 @@ int sync_pair(int fds[2], husk_error_t *err);
 /* Sends a message with an optional fd (fd < 0: none). */
 int sync_send(int sock, sync_type type, int32_t value, int fd, husk_error_t *err);
 
-/* Sends a message carrying a NUL-terminated text (at most SYNC_TEXT_MAX - 1 bytes). */
+/* Sends a NUL-terminated text of any length as messages of the given type: the text goes
+ * in chunks of at most SYNC_TEXT_MAX - 1 bytes, each with value 1 when more follow and
+ * 0 on the last. Receive it with sync_expect_text. */
 int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err);
 
 /* Sends SYNC_ERROR carrying err's message. Never fails loudly: the child exits after it. */
@@ -50,5 +52,8 @@ int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err);
 
 /* Receives and checks the type. */
 int sync_expect(int sock, sync_type type, sync_msg *msg, int *fd_out, husk_error_t *err);
+
+/* Receives a text sent with sync_send_text; *text is malloc'd. */
+int sync_expect_text(int sock, sync_type type, char **text, husk_error_t *err);
 
 #endif

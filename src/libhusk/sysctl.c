@@ -64,10 +64,12 @@ char *sysctl_key_to_path(const char *key, husk_error_t *err)
         husk_error_set(err, ENOMEM, "linux.sysctl: key \"%s\"", key);
         return NULL;
     }
-    if (!strchr(path, '/'))
+    /* sysctl.d(5): a key whose first separator is '/' is a path; otherwise '.' separates
+     * and '/' stands for a '.' inside a name ("net.ipv4.conf.eth0/100.forwarding"). */
+    const char *sep = strpbrk(path, "./");
+    if (sep && *sep == '.')
         for (char *p = path; *p; p++)
-            if (*p == '.')
-                *p = '/';
+            *p = *p == '.' ? '/' : *p == '/' ? '.' : *p;
     /* Every component must be a plain name: nothing may leave /proc/sys. */
     const char *s = path;
     for (;;) {

@@ -8,10 +8,11 @@
 #include "oci_runtime.h"
 #include "util/error.h"
 
-/* Turns a sysctl key into a path relative to /proc/sys: "net.ipv4.ip_forward" ->
- * "net/ipv4/ip_forward". A key holding '/' is taken as a path already (so that
- * "net/ipv4/conf/eth0.100/forwarding" can name an interface with a dot). Rejects empty
- * keys, empty components, "." and "..". Returns a malloc'd path or NULL with err. */
+/* Turns a sysctl key into a path relative to /proc/sys as sysctl.d(5) reads keys:
+ * "net.ipv4.ip_forward" -> "net/ipv4/ip_forward"; a key whose first separator is '/' is a
+ * path already ("net/ipv4/conf/eth0.100/forwarding"); in a dotted key '/' stands for a dot
+ * in a name ("net.ipv4.conf.eth0/100.forwarding"). Rejects empty keys, empty components,
+ * "." and "..". Returns a malloc'd path or NULL with err. */
 char *sysctl_key_to_path(const char *key, husk_error_t *err);
 
 /* Writes every entry of map under /proc/sys (which must be procfs). */

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -139,6 +140,12 @@ int terminal_setup(husk_init_ctx *ctx, husk_error_t *err)
             return husk_error_errno(err, "set process.consoleSize %ux%u on the pty",
                                     (unsigned)proc->console_size->width,
                                     (unsigned)proc->console_size->height);
+    } else if (isatty(STDIN_FILENO)) {
+        /* A foreground `husk run` on a terminal: start with its size (the proxy follows
+         * later changes), so that the program never sees a 0x0 terminal. */
+        struct winsize ws;
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+            ioctl(slave, TIOCSWINSZ, &ws);
     }
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         return husk_error_errno(err, "make the pty the controlling terminal");
@@ -261,34 +268,55 @@ static void proxy_restore(proxy_state *s)
         fcntl(s->master, F_SETFL, s->master_flags);
 }
 
+/* The signals a caller may send to `husk run`: they go to the container instead. */
+static void proxied_signals(sigset_t *set)
+{
+    sigfillset(set);
+    sigdelset(set, SIGKILL);
+    sigdelset(set, SIGSTOP);
+    sigdelset(set, SIGSEGV);
+    sigdelset(set, SIGBUS);
+    sigdelset(set, SIGILL);
+    sigdelset(set, SIGFPE);
+}
+
+/* Reaps init if it has exited; returns true then, with its status as a shell reports it. */
+static bool reap_init(pid_t init, bool block, int *status)
+{
+    int ws;
+    pid_t r;
+    do
+        r = waitpid(init, &ws, block ? 0 : WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == init) {
+        *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
+        return true;
+    }
+    if (r < 0 && errno == ECHILD) {
+        *status = 0; /* not our child: its status is not ours to read */
+        return block;
+    }
+    return false;
+}
+
 int terminal_proxy(int master_fd, pid_t init, husk_error_t *err)
 {
     __attribute__((cleanup(proxy_restore)))
     proxy_state st = {.master_flags = -1, .master = master_fd};
     bool in_tty = isatty(STDIN_FILENO);
-
-    cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
-    if (pidfd < 0 && errno == ESRCH) {
-        /* Gone already: hand over what it wrote. */
-        int flags = fcntl(master_fd, F_GETFL);
-        if (flags >= 0 && fcntl(master_fd, F_SETFL, flags | O_NONBLOCK) == 0) {
-            pump_output(master_fd, true);
-            fcntl(master_fd, F_SETFL, flags);
-        }
-        return 0;
-    }
-    if (pidfd < 0 && errno != ENOSYS)
-        return husk_error_errno(err, "pidfd_open of the container init %d", (int)init);
-
-    sigset_t winch;
-    sigemptyset(&winch);
-    sigaddset(&winch, SIGWINCH);
-    if (sigprocmask(SIG_BLOCK, &winch, &st.old_mask) < 0)
-        return husk_error_errno(err, "block SIGWINCH");
+    int status = 0;
+    sigset_t sigs;
+    proxied_signals(&sigs);
+    if (sigprocmask(SIG_BLOCK, &sigs, &st.old_mask) < 0)
+        return husk_error_errno(err, "block signals for the terminal proxy");
     st.mask_saved = true;
-    cleanup_close int sigfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+    cleanup_close int sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sigfd < 0)
-        return husk_error_errno(err, "signalfd for SIGWINCH");
+        return husk_error_errno(err, "signalfd for the terminal proxy");
+    /* Readable once init has exited; without pidfd_open SIGCHLD says it. */
+    cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+    if (pidfd < 0 && errno != ENOSYS && errno != ESRCH)
+        return husk_error_errno(err, "pidfd_open of the container init %d", (int)init);
 
     st.master_flags = fcntl(master_fd, F_GETFL);
     if (st.master_flags < 0 || fcntl(master_fd, F_SETFL, st.master_flags | O_NONBLOCK) < 0)
@@ -306,8 +334,9 @@ int terminal_proxy(int master_fd, pid_t init, husk_error_t *err)
 
     char inbuf[4096];
     size_t in_len = 0, in_off = 0;
-    bool stdin_open = true, master_open = true, exited = false;
-    while (!exited && (master_open || pidfd >= 0)) {
+    bool stdin_open = true, master_open = true;
+    bool exited = reap_init(init, false, &status);
+    while (!exited) {
         struct pollfd p[4];
         int n = 0, i_master = -1, i_in = -1, i_pid = -1, i_sig;
         if (master_open) {
@@ -331,10 +360,16 @@ int terminal_proxy(int master_fd, pid_t init, husk_error_t *err)
         }
         if (p[i_sig].revents) {
             struct signalfd_siginfo si;
-            while (read(sigfd, &si, sizeof si) == sizeof si)
-                ;
-            if (in_tty)
-                copy_winsize(STDIN_FILENO, master_fd);
+            while (read(sigfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGWINCH) {
+                    if (in_tty)
+                        copy_winsize(STDIN_FILENO, master_fd);
+                } else if (si.ssi_signo == SIGCHLD) {
+                    exited = exited || reap_init(init, false, &status);
+                } else {
+                    kill(init, (int)si.ssi_signo);
+                }
+            }
         }
         if (i_master >= 0 && (p[i_master].revents & (POLLIN | POLLHUP | POLLERR)))
             master_open = pump_output(master_fd, false);
@@ -364,9 +399,11 @@ int terminal_proxy(int master_fd, pid_t init, husk_error_t *err)
             }
         }
         if (i_pid >= 0 && (p[i_pid].revents & POLLIN))
-            exited = true;
+            exited = exited || reap_init(init, true, &status);
+        if (!master_open && pidfd < 0 && !exited)
+            exited = reap_init(init, true, &status); /* nothing left to copy: just wait */
     }
     if (master_open)
         pump_output(master_fd, true);
-    return 0;
+    return status;
 }

@@ -18,10 +18,12 @@
  * receivers read a name with the fd). master_fd stays open in the caller. */
 int terminal_send_to_console_socket(const char *socket_path, int master_fd, husk_error_t *err);
 
-/* Copies husk's stdin to master_fd and master_fd to husk's stdout until the process init
- * has exited and the pty output is drained. husk's stdin is put in raw mode while it runs
- * if it is a terminal (and restored), and its window size is forwarded to the pty, on
- * start and on every SIGWINCH. Does not reap init. */
+/* For a foreground `husk run`: copies husk's stdin to master_fd and master_fd to husk's
+ * stdout until init (a child of the caller) has exited, then drains the pty. husk's stdin
+ * is in raw mode meanwhile if it is a terminal (restored after), husk's window size goes
+ * to the pty at start and on every SIGWINCH, and every other signal husk gets (but KILL,
+ * STOP and the synchronous ones) is forwarded to init. Reaps init (when it is our child)
+ * and returns its exit status (128+N when killed by signal N), or -1 with err. */
 int terminal_proxy(int master_fd, pid_t init, husk_error_t *err);
 
 #endif

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 
 import pytest
@@ -76,12 +77,17 @@ def rootfs(tmp_path_factory):
     return str(out)
 
 
-def default_config(husk_bin, tmp_path):
-    d = tmp_path / "spec-default"
-    d.mkdir(exist_ok=True)
-    subprocess.run([husk_bin, "spec", "--bundle", str(d)], check=True, capture_output=True)
-    with open(d / "config.json") as f:
-        return json.load(f)
+_default_configs = {}
+
+
+def default_config(husk_bin, tmp_path=None):
+    """The config `husk spec` writes, generated once per husk binary (a fresh copy each call)."""
+    if husk_bin not in _default_configs:
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run([husk_bin, "spec", "--bundle", d], check=True, capture_output=True)
+            with open(os.path.join(d, "config.json")) as f:
+                _default_configs[husk_bin] = f.read()
+    return json.loads(_default_configs[husk_bin])
 
 
 @pytest.fixture

@@ -501,7 +501,8 @@ static void test_type(const oci_type_info *ti)
     check_roundtrip(ti, doc, strlen(doc), doc, "every field, largest values");
 
     /* the same document from a file */
-    char path[] = "/tmp/test-ocispec-XXXXXX";
+    const char *tmpdir = getenv("TMPDIR");
+    char *path = xprintf("%s/test-ocispec-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (f) {
@@ -515,6 +516,7 @@ static void test_type(const oci_type_info *ti)
     free(err);
     ti->free(v);
     unlink(path);
+    free(path);
     free(doc);
 
     /* unknown fields are reported, then dropped */

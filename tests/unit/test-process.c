@@ -313,7 +313,11 @@ static void test_sysctl_keys(void)
     is_str(a, "net/ipv4/ip_forward", "dots become slashes");
     cleanup_free char *b = sysctl_key_to_path("net/ipv4/conf/eth0.100/forwarding", &err);
     is_str(b, "net/ipv4/conf/eth0.100/forwarding", "a key with slashes is a path");
+    cleanup_free char *c = sysctl_key_to_path("net.ipv4.conf.eth0/100.forwarding", &err);
+    is_str(c, "net/ipv4/conf/eth0.100/forwarding", "'/' in a dotted key is a dot in a name");
     ok(sysctl_key_to_path("net/../../etc", &err) == NULL, "'..' refused");
+    husk_error_clear(&err);
+    ok(sysctl_key_to_path("net.ipv4./..", &err) == NULL, "'..' refused in a dotted key");
     husk_error_clear(&err);
     ok(sysctl_key_to_path("kernel..x", &err) == NULL, "empty component refused");
     husk_error_clear(&err);

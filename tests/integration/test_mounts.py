@@ -1,0 +1,444 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The container's file system (config.md "Mounts", config-linux.md "Default
+Filesystems", "Devices", "Default Devices", "Rootfs Mount Propagation", "Masked Paths",
+"Readonly Paths", root.readonly): each test runs /bin/probe in a container and checks the
+mounts, files and devices it saw. Mount points are made under a tmpfs at /run (or in a
+private copy of the rootfs) so that the shared test rootfs is never changed."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+
+def run(husk, bundle, cid):
+    return husk("run", "--bundle", bundle, cid)
+
+
+def set_args(bundle, args):
+    """Points an existing bundle at other args (make_bundle gives one bundle per test)."""
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["process"]["args"] = list(args)
+    with open(path, "w") as f:
+        json.dump(config, f)
+
+
+def probe_raw(husk, bundle, cid, args, ok_codes=(0,)):
+    set_args(bundle, args)
+    proc = run(husk, bundle, cid)
+    assert proc.returncode in ok_codes, proc.stderr
+    return proc.stdout
+
+
+def probe(husk, bundle, cid, args=("/bin/probe",), ok_codes=(0,)):
+    return json.loads(probe_raw(husk, bundle, cid, args, ok_codes))
+
+
+def fails(husk, make_bundle, cid, edit, args=("/bin/probe", "exit", "0")):
+    bundle = make_bundle(args=list(args), edit=edit)
+    proc = run(husk, bundle, cid)
+    assert proc.returncode != 0, proc.stdout
+    return proc
+
+
+def mounts_of(husk, bundle, cid):
+    return probe(husk, bundle, cid, ["/bin/probe", "mounts"])
+
+
+def write_error(husk, bundle, cid, path, text="x"):
+    """What `probe write` reported: None when the write worked, else the errno name."""
+    seen = probe(husk, bundle, cid, ["/bin/probe", "write", path, text], ok_codes=(0, 1))
+    return None if seen["ok"] else seen["error"]
+
+
+def at(mounts, mount_point):
+    """The top mount at mount_point (the last one listed there)."""
+    found = [m for m in mounts if m["mount_point"] == mount_point]
+    assert found, "%s not mounted: %s" % (mount_point, [m["mount_point"] for m in mounts])
+    return found[-1]
+
+
+def opts(mount):
+    return set(mount["options"].split(","))
+
+
+def add_mounts(*mounts, run_tmpfs=True):
+    """An edit that appends mounts, after a tmpfs at /run to hold their mount points."""
+    def edit(config):
+        if run_tmpfs:
+            config["mounts"].append({"destination": "/run", "type": "tmpfs", "source": "tmpfs",
+                                     "options": ["nosuid", "nodev", "mode=755"]})
+        config["mounts"].extend(mounts)
+    return edit
+
+
+def bind(src, dest, *options, type_="bind"):
+    return {"destination": dest, "type": type_, "source": str(src),
+            "options": list(options) or ["rbind"]}
+
+
+@pytest.fixture
+def host_tmpfs(tmp_path):
+    """A directory of the host with a tmpfs mounted below it: src/ (file, sub/ = tmpfs)."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "file").write_text("from the host\n")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "hostsub", str(src / "sub")],
+                   check=True)
+    try:
+        (src / "sub" / "inner").write_text("inner\n")
+        yield src
+    finally:
+        subprocess.run(["umount", "-l", str(src / "sub")], check=False)
+
+
+@pytest.fixture
+def own_rootfs(rootfs, tmp_path):
+    """A private copy of the test rootfs that a test may change."""
+    dst = tmp_path / "own-rootfs"
+    shutil.copytree(rootfs, dst, symlinks=True)
+    return dst
+
+
+def use_rootfs(path, readonly=True):
+    def edit(config):
+        config["root"] = {"path": str(path), "readonly": readonly}
+    return edit
+
+
+def chain(*edits):
+    def edit(config):
+        for e in edits:
+            e(config)
+    return edit
+
+
+# ---- default file systems ----------------------------------------------------------------
+
+def test_default_mounts_present_with_their_options(husk, make_bundle, container_id):
+    mounts = mounts_of(husk, make_bundle(), container_id)
+    proc = at(mounts, "/proc")
+    assert proc["fs_type"] == "proc"
+    dev = at(mounts, "/dev")
+    assert dev["fs_type"] == "tmpfs" and "nosuid" in opts(dev)
+    assert "mode=755" in dev["super_options"]
+    pts = at(mounts, "/dev/pts")
+    assert pts["fs_type"] == "devpts" and {"nosuid", "noexec"} <= opts(pts)
+    assert "ptmxmode=666" in pts["super_options"]
+    shm = at(mounts, "/dev/shm")
+    assert shm["fs_type"] == "tmpfs" and {"nosuid", "nodev", "noexec"} <= opts(shm)
+    mq = at(mounts, "/dev/mqueue")
+    assert mq["fs_type"] == "mqueue" and {"nosuid", "nodev", "noexec"} <= opts(mq)
+    sys_ = at(mounts, "/sys")
+    assert sys_["fs_type"] == "sysfs" and {"ro", "nosuid", "nodev", "noexec"} <= opts(sys_)
+    cg = at(mounts, "/sys/fs/cgroup")
+    assert cg["fs_type"] in ("tmpfs", "cgroup2") and "ro" in opts(cg)
+
+
+def test_cgroup_mount_shows_the_hierarchies_read_only(husk, make_bundle, container_id):
+    mounts = mounts_of(husk, make_bundle(), container_id)
+    cg = at(mounts, "/sys/fs/cgroup")
+    below = [m for m in mounts if m["mount_point"].startswith("/sys/fs/cgroup/")]
+    if cg["fs_type"] == "tmpfs":  # cgroup v1 or hybrid host
+        assert below, "no v1 hierarchy under /sys/fs/cgroup"
+        for m in below:
+            assert m["fs_type"] in ("cgroup", "cgroup2"), m
+            assert "ro" in opts(m), m
+
+
+def test_no_mount_left_on_the_host(husk, make_bundle, container_id, rootfs):
+    probe_raw(husk, make_bundle(), container_id, ["/bin/probe", "exit", "0"])
+    with open("/proc/self/mountinfo") as f:
+        assert rootfs not in f.read()
+
+
+# ---- bind mounts -------------------------------------------------------------------------
+
+def test_bind_ro_cannot_be_written(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    (src / "f").write_text("hello\n")
+    bundle = make_bundle(edit=add_mounts(bind(src, "/run/data", "rbind", "ro", "nosuid")))
+    assert {"ro", "nosuid"} <= opts(at(mounts_of(husk, bundle, container_id), "/run/data"))
+    assert write_error(husk, bundle, container_id + "w", "/run/data/f") == "EROFS"
+    assert (src / "f").read_text() == "hello\n"
+
+
+def test_bind_rw_writes_through_to_the_host(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    bundle = make_bundle(edit=add_mounts(bind(src, "/run/data", "bind", "rw")))
+    assert write_error(husk, bundle, container_id, "/run/data/new", "written") is None
+    assert (src / "new").read_text() == "written"
+
+
+def test_bind_of_a_file(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "file.txt"
+    src.write_text("file content\n")
+    bundle = make_bundle(edit=add_mounts(bind(src, "/run/sub/file.txt", "bind", "ro")))
+    out = probe_raw(husk, bundle, container_id, ["/bin/probe", "cat", "/run/sub/file.txt"])
+    assert "file content" in out
+
+
+def test_bind_source_relative_to_bundle(husk, make_bundle, container_id):
+    def edit(config):
+        add_mounts(bind("relsrc", "/run/rel", "rbind"))(config)
+    bundle = make_bundle(edit=edit)
+    os.mkdir(os.path.join(bundle, "relsrc"))
+    with open(os.path.join(bundle, "relsrc", "f"), "w") as f:
+        f.write("in the bundle\n")
+    assert "in the bundle" in probe_raw(husk, bundle, container_id,
+                                        ["/bin/probe", "cat", "/run/rel/f"])
+
+
+def test_rbind_brings_submounts_bind_does_not(husk, make_bundle, container_id, host_tmpfs):
+    bundle = make_bundle(edit=add_mounts(bind(host_tmpfs, "/run/r", "rbind"),
+                                         bind(host_tmpfs, "/run/b", "bind")))
+    points = {m["mount_point"] for m in mounts_of(husk, bundle, container_id)}
+    assert "/run/r/sub" in points
+    assert "/run/b/sub" not in points
+
+
+def test_bind_with_type_none_and_bind_option(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    bundle = make_bundle(edit=add_mounts(bind(src, "/run/none", "bind", type_="none")))
+    at(mounts_of(husk, bundle, container_id), "/run/none")
+
+
+def test_recursive_ro_applies_to_submounts(husk, make_bundle, container_id, host_tmpfs):
+    bundle = make_bundle(edit=add_mounts(bind(host_tmpfs, "/run/rro", "rbind", "rro", "rnosuid"),
+                                         bind(host_tmpfs, "/run/ro", "rbind", "ro")))
+    mounts = mounts_of(husk, bundle, container_id)
+    assert {"ro", "nosuid"} <= opts(at(mounts, "/run/rro"))
+    assert {"ro", "nosuid"} <= opts(at(mounts, "/run/rro/sub"))
+    # plain ro is for the top mount only, as a remount is
+    assert "ro" in opts(at(mounts, "/run/ro"))
+    assert "rw" in opts(at(mounts, "/run/ro/sub"))
+
+
+def test_bind_propagation_options(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    bundle = make_bundle(edit=add_mounts(bind(src, "/run/shared", "rbind", "rshared"),
+                                         bind(src, "/run/unbindable", "rbind", "unbindable"),
+                                         bind(src, "/run/private", "rbind", "rprivate")))
+    mounts = mounts_of(husk, bundle, container_id)
+    assert "shared" in at(mounts, "/run/shared")["propagation"]
+    assert at(mounts, "/run/unbindable")["propagation"] == "unbindable"
+    assert at(mounts, "/run/private")["propagation"] == "private"
+
+
+def test_idmap_bind_maps_owners(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    (src / "f").write_text("x")
+    os.chown(src / "f", 0, 0)
+    m = bind(src, "/run/idmapped", "rbind", "idmap")
+    m["uidMappings"] = [{"containerID": 0, "hostID": 1000, "size": 10}]
+    m["gidMappings"] = [{"containerID": 0, "hostID": 2000, "size": 10}]
+    bundle = make_bundle(edit=add_mounts(m))
+    seen = probe(husk, bundle, container_id, ["/bin/probe", "stat", "/run/idmapped/f"])
+    assert (seen["uid"], seen["gid"]) == (1000, 2000)
+
+
+# ---- other file systems and destinations -------------------------------------------------
+
+def test_tmpfs_options(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=add_mounts({
+        "destination": "/run/t", "type": "tmpfs", "source": "tmpfs",
+        "options": ["nosuid", "noexec", "nodev", "size=1m", "mode=700"]}))
+    m = at(mounts_of(husk, bundle, container_id), "/run/t")
+    assert {"nosuid", "noexec", "nodev"} <= opts(m)
+    assert {"size=1024k", "mode=700"} <= set(m["super_options"].split(","))
+
+
+def test_tmpfs_read_only(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=add_mounts({"destination": "/run/rot", "type": "tmpfs",
+                                          "source": "tmpfs", "options": ["ro"]}))
+    assert "ro" in opts(at(mounts_of(husk, bundle, container_id), "/run/rot"))
+
+
+def test_relative_destination_is_relative_to_root(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=add_mounts({"destination": "run/rel", "type": "tmpfs",
+                                          "source": "tmpfs"}))
+    at(mounts_of(husk, bundle, container_id), "/run/rel")
+
+
+def test_symlink_destination_stays_inside_rootfs(husk, make_bundle, container_id, own_rootfs,
+                                                 tmp_path):
+    host_dir = tmp_path / "host-side"
+    host_dir.mkdir()
+    # an absolute link to a directory that exists on the host, and a ".." walk
+    os.symlink(str(host_dir), own_rootfs / "escape")
+    bundle = make_bundle(edit=chain(
+        use_rootfs(own_rootfs),
+        add_mounts({"destination": "/escape/x", "type": "tmpfs", "source": "tmpfs"},
+                   {"destination": "/../../../../../..%s/y" % host_dir, "type": "tmpfs",
+                    "source": "tmpfs"}, run_tmpfs=False)))
+    mounts = mounts_of(husk, bundle, container_id)
+    at(mounts, "%s/x" % host_dir)
+    at(mounts, "%s/y" % host_dir)
+    assert not (host_dir / "x").exists() and not (host_dir / "y").exists()
+    assert (own_rootfs / str(host_dir).lstrip("/") / "x").is_dir()
+
+
+def test_symlink_to_etc_lands_inside_rootfs(husk, make_bundle, container_id, own_rootfs):
+    os.symlink("/etc", own_rootfs / "etclink")
+    bundle = make_bundle(edit=chain(
+        use_rootfs(own_rootfs),
+        add_mounts({"destination": "/etclink/husk-test-mnt", "type": "tmpfs",
+                    "source": "tmpfs"}, run_tmpfs=False)))
+    at(mounts_of(husk, bundle, container_id), "/etc/husk-test-mnt")
+    assert not os.path.exists("/etc/husk-test-mnt")
+    assert (own_rootfs / "etc" / "husk-test-mnt").is_dir()
+
+
+def test_proc_over_a_symlink_is_refused(husk, make_bundle, container_id, own_rootfs):
+    os.symlink("/tmp", own_rootfs / "proclink")
+    edit = chain(use_rootfs(own_rootfs),
+                 add_mounts({"destination": "/proclink", "type": "proc", "source": "proc"},
+                            run_tmpfs=False))
+    proc = fails(husk, make_bundle, container_id, edit)
+    assert "ordinary directory" in proc.stderr
+
+
+def test_mount_inside_proc_is_refused(husk, make_bundle, container_id):
+    edit = add_mounts({"destination": "/proc/sys", "type": "tmpfs", "source": "tmpfs"},
+                      run_tmpfs=False)
+    proc = fails(husk, make_bundle, container_id, edit)
+    assert "inside /proc" in proc.stderr
+
+
+def test_bad_mount_source_clear_error_and_nothing_left(husk, make_bundle, container_id,
+                                                       tmp_path, rootfs):
+    missing = tmp_path / "does-not-exist"
+    proc = fails(husk, make_bundle, container_id, add_mounts(bind(missing, "/run/data")))
+    index = 7 + 1  # after the default mounts of `husk spec` and the /run tmpfs
+    assert "mount %d (/run/data, type bind)" % index in proc.stderr
+    assert str(missing) in proc.stderr and "No such file or directory" in proc.stderr
+    assert container_id not in husk("list", "--quiet").stdout
+    with open("/proc/self/mountinfo") as f:
+        assert rootfs not in f.read()
+
+
+# ---- masked and read-only paths, root.readonly, propagation ------------------------------
+
+def linux(**fields):
+    def edit(config):
+        config["linux"].update(fields)
+    return edit
+
+
+def test_masked_file_reads_empty(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=linux(maskedPaths=["/proc/keys", "/does/not/exist"]))
+    assert probe_raw(husk, bundle, container_id, ["/bin/probe", "cat", "/proc/keys"]) == ""
+
+
+def test_masked_directory_is_empty_and_read_only(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=linux(maskedPaths=["/sys/firmware"]))
+    m = at(mounts_of(husk, bundle, container_id), "/sys/firmware")
+    assert m["fs_type"] == "tmpfs" and "ro" in opts(m)
+    assert probe(husk, bundle, container_id + "l", ["/bin/probe", "ls", "/sys/firmware"]) == []
+
+
+def test_readonly_paths(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=linux(readonlyPaths=["/proc/sys", "/does/not/exist"]))
+    mounts = mounts_of(husk, bundle, container_id)
+    assert "ro" in opts(at(mounts, "/proc/sys"))
+    assert "rw" in opts(at(mounts, "/proc"))
+    assert write_error(husk, bundle, container_id + "w", "/proc/sys/kernel/hostname") == "EROFS"
+
+
+def test_readonly_paths_keep_nosuid_nodev_noexec(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=linux(readonlyPaths=["/dev/shm"]))
+    m = at(mounts_of(husk, bundle, container_id), "/dev/shm")
+    assert {"ro", "nosuid", "nodev", "noexec"} <= opts(m)
+
+
+def test_root_readonly(husk, make_bundle, container_id):
+    bundle = make_bundle()
+    assert write_error(husk, bundle, container_id, "/x") == "EROFS"
+    assert "ro" in opts(at(mounts_of(husk, bundle, container_id + "m"), "/"))
+
+
+def test_root_writable_when_not_readonly(husk, make_bundle, container_id, own_rootfs):
+    bundle = make_bundle(edit=use_rootfs(own_rootfs, readonly=False))
+    assert write_error(husk, bundle, container_id, "/x", "y") is None
+    assert (own_rootfs / "x").read_text() == "y"
+
+
+@pytest.mark.parametrize("value", ["private", "unbindable", "shared"])
+def test_rootfs_propagation(husk, make_bundle, container_id, value):
+    bundle = make_bundle(edit=linux(rootfsPropagation=value))
+    root = at(mounts_of(husk, bundle, container_id), "/")
+    assert value in root["propagation"].split(",")
+
+
+# ---- /dev ----------------------------------------------------------------------------------
+
+DEFAULT_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8),
+                   "urandom": (1, 9), "tty": (5, 0)}
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
+             "stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
+
+
+def test_default_devices(husk, make_bundle, container_id):
+    bundle = make_bundle()
+    for i, (name, numbers) in enumerate(sorted(DEFAULT_DEVICES.items())):
+        seen = probe(husk, bundle, "%s-%d" % (container_id, i),
+                     ["/bin/probe", "stat", "/dev/" + name])
+        assert seen["type"] == "char", seen
+        assert (seen["major"], seen["minor"]) == numbers, seen
+        assert seen["mode"] == "0666", seen
+
+
+def test_dev_links(husk, make_bundle, container_id):
+    bundle = make_bundle()
+    for i, (name, target) in enumerate(sorted(DEV_LINKS.items())):
+        seen = probe(husk, bundle, "%s-%d" % (container_id, i),
+                     ["/bin/probe", "stat", "/dev/" + name])
+        assert seen["type"] == "symlink" and seen["target"] == target, seen
+
+
+def test_dev_null_is_usable(husk, make_bundle, container_id):
+    assert write_error(husk, make_bundle(), container_id, "/dev/null") is None
+
+
+def test_linux_devices_with_mode_uid_gid(husk, make_bundle, container_id):
+    bundle = make_bundle(edit=linux(devices=[
+        {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 0o600,
+         "uid": 1000, "gid": 5},
+        {"path": "/dev/loopx", "type": "b", "major": 7, "minor": 200, "fileMode": 0o640},
+        {"path": "/dev/myfifo", "type": "p", "fileMode": 0o644},
+    ]))
+    fuse = probe(husk, bundle, container_id, ["/bin/probe", "stat", "/dev/fuse"])
+    assert fuse["type"] == "char" and (fuse["major"], fuse["minor"]) == (10, 229)
+    assert (fuse["mode"], fuse["uid"], fuse["gid"]) == ("0600", 1000, 5)
+    blk = probe(husk, bundle, container_id + "b", ["/bin/probe", "stat", "/dev/loopx"])
+    assert blk["type"] == "block" and blk["mode"] == "0640" and blk["uid"] == 0
+    fifo = probe(husk, bundle, container_id + "p", ["/bin/probe", "stat", "/dev/myfifo"])
+    assert fifo["type"] == "fifo" and fifo["mode"] == "0644"
+
+
+def test_linux_device_over_a_different_file_is_an_error(husk, make_bundle, container_id):
+    # /dev/shm is a directory (a mount point): a device asked for there must fail
+    edit = linux(devices=[{"path": "/dev/shm", "type": "c", "major": 1, "minor": 3}])
+    proc = fails(husk, make_bundle, container_id, edit)
+    assert "/dev/shm" in proc.stderr and "linux.devices[0]" in proc.stderr
+
+
+def test_dev_bound_from_host_gets_no_devices(husk, make_bundle, container_id, tmp_path):
+    fake_dev = tmp_path / "dev"
+    fake_dev.mkdir()
+
+    def edit(config):
+        config["mounts"] = [m for m in config["mounts"]
+                            if not m["destination"].startswith("/dev")]
+        config["mounts"].append(bind(fake_dev, "/dev", "rbind"))
+        config["linux"]["maskedPaths"] = []
+    probe_raw(husk, make_bundle(edit=edit), container_id, ["/bin/probe", "exit", "0"])
+    assert os.listdir(fake_dev) == []
