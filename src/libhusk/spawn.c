@@ -136,9 +136,11 @@ static void __attribute__((noreturn)) run_child(husk_init_ctx *ctx, ns_plan *pla
     init_main(ctx);
 }
 
+/* After a failed setup: the first stage (while it is our unreaped child) and the init.
+ * In two stages the init is not our child: its new parent reaps it. */
 static void kill_and_reap(pid_t child, pid_t init)
 {
-    if (init > 0)
+    if (init > 0 && init != child)
         kill(init, SIGKILL);
     if (child > 0) {
         kill(child, SIGKILL);
@@ -148,7 +150,7 @@ static void kill_and_reap(pid_t child, pid_t init)
 }
 
 /* The parent side until READY. */
-static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t child,
+static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child,
                        spawn_hooks_fn hooks, void *hooks_data, spawn_result *out,
                        husk_error_t *err)
 {
@@ -157,7 +159,7 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t child,
         return husk_error_set(err, ENOMEM, "spawn");
     int r = -1;
     char *state_json = NULL;
-    out->init_pid = plan->two_stage ? 0 : child;
+    out->init_pid = plan->two_stage ? 0 : *child;
 
     if (plan->two_stage) {
         for (;;) {
@@ -176,11 +178,12 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t child,
             }
         }
         int status;
-        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        while (waitpid(*child, &status, 0) < 0 && errno == EINTR)
             ;
+        *child = 0; /* reaped: its pid may belong to another process from now on */
     } else if (plan->new_flags & CLONE_NEWUSER) {
         if (sync_expect(sock, SYNC_MAP_IDS, msg, NULL, err) < 0 ||
-            userns_write_maps(child, ctx->spec->linux, err) < 0 ||
+            userns_write_maps(*child, ctx->spec->linux, err) < 0 ||
             sync_send(sock, SYNC_MAPPED, 0, -1, err) < 0)
             goto out;
     }
@@ -234,12 +237,10 @@ int spawn_init(husk_init_ctx *ctx, ns_plan *plan, spawn_hooks_fn hooks, void *ho
     close(ctx->sync_fd);
     ctx->sync_fd = -1;
 
-    int r = drive_setup(ctx, plan, parent_end, child, hooks, hooks_data, out, err);
+    int r = drive_setup(ctx, plan, parent_end, &child, hooks, hooks_data, out, err);
     close(parent_end);
     if (r < 0) {
-        kill_and_reap(plan->two_stage ? child : 0, out->init_pid > 0 ? out->init_pid : 0);
-        if (!plan->two_stage)
-            kill_and_reap(child, 0);
+        kill_and_reap(child, out->init_pid);
         if (out->console_fd >= 0)
             close(out->console_fd);
         out->console_fd = -1;

@@ -577,14 +577,21 @@ int status_set_init(oci_husk_state *state, pid_t pid, husk_error_t *err)
     })
 
 /* The runc way to show an owner: the user name, "#UID" without a passwd entry. */
+/* The user name from /etc/passwd directly: husk is linked statically, and going through
+ * NSS would load shared libraries (and cost a nscd round trip) on every create. */
 static char *owner_name(uid_t uid)
 {
     struct passwd pw, *res = NULL;
     char buf[4096];
     char *name = NULL;
-    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name)
-        name = strdup(res->pw_name);
-    else if (asprintf(&name, "#%u", (unsigned)uid) < 0)
+    cleanup_file FILE *f = fopen("/etc/passwd", "re");
+    while (f && fgetpwent_r(f, &pw, buf, sizeof buf, &res) == 0 && res) {
+        if (res->pw_uid == uid && res->pw_name) {
+            name = strdup(res->pw_name);
+            break;
+        }
+    }
+    if (!name && asprintf(&name, "#%u", (unsigned)uid) < 0)
         name = NULL;
     return name;
 }

@@ -478,9 +478,17 @@ def test_user_namespace_maps_a_non_root_process_user(husk, make_bundle, containe
 
 def test_user_namespace_owns_the_other_new_namespaces(husk, make_bundle, container_id,
                                                       public_rootfs, shared_dir):
-    # The container's root may change its hostname: it owns its uts namespace.
+    # With CAP_SYS_ADMIN (of its user namespace only) the container's root may change its
+    # hostname: the user namespace owns the uts namespace made with it.
     bundle = user_bundle(make_bundle, public_rootfs, shared_dir,
                          ["/bin/sh", "-c", "hostname renamed && hostname > /home/h"])
+    path = os.path.join(bundle, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    for kind in ("bounding", "effective", "permitted"):
+        config["process"]["capabilities"][kind].append("CAP_SYS_ADMIN")
+    with open(path, "w") as f:
+        json.dump(config, f)
     proc = husk("run", "--bundle", bundle, container_id, timeout=30)
     assert proc.returncode == 0, proc.stderr
     with open(os.path.join(shared_dir, "h")) as f:
