@@ -5,7 +5,7 @@
 #include "util/strv.h"
 
 static const char create_help[] =
-    "Usage: husk create [OPTIONS] CONTAINER_ID\n"
+    "Usage: husk create [OPTIONS] <container-id>\n"
     "\n"
     "Create a container from an OCI bundle. The container's process is set up and waits\n"
     "for `husk start`; the user program has not run yet when create returns.\n"

@@ -2,7 +2,7 @@
 #include "cmd/options.h"
 
 static const char delete_help[] =
-    "Usage: husk delete [OPTIONS] CONTAINER_ID\n"
+    "Usage: husk delete [OPTIONS] <container-id>\n"
     "\n"
     "Delete a stopped or created container: run its poststop hooks and remove its state.\n"
     "A created container is killed first (as runc does; the runtime-spec says delete of a\n"

@@ -5,7 +5,7 @@
 #include "signals.h"
 
 static const char kill_help[] =
-    "Usage: husk kill [OPTIONS] CONTAINER_ID [SIGNAL]\n"
+    "Usage: husk kill [OPTIONS] <container-id> [SIGNAL]\n"
     "\n"
     "Send a signal (default SIGTERM) to the container's init. SIGNAL is a number (15) or a\n"
     "name (TERM, SIGTERM).\n"

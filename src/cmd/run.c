@@ -4,7 +4,7 @@
 #include "container_run.h"
 
 static const char run_help[] =
-    "Usage: husk run [OPTIONS] CONTAINER_ID\n"
+    "Usage: husk run [OPTIONS] <container-id>\n"
     "\n"
     "Create and start a container. In the foreground husk forwards signals to the container,\n"
     "waits for it, deletes it and exits with its status (128+N when killed by signal N).\n"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cmd/options.h"
 
-static const char start_help[] = "Usage: husk start CONTAINER_ID\n"
+static const char start_help[] = "Usage: husk start <container-id>\n"
                                  "\n"
                                  "Start the user program of a created container, then run its\n"
                                  "poststart hooks.\n"

@@ -5,7 +5,7 @@
 #include "status.h"
 #include "util/cleanup.h"
 
-static const char state_help[] = "Usage: husk state CONTAINER_ID\n"
+static const char state_help[] = "Usage: husk state <container-id>\n"
                                  "\n"
                                  "Print the state of a container as the runtime-spec's state JSON\n"
                                  "(ociVersion, id, pid, status, bundle, rootfs, created, owner,\n"

@@ -151,8 +151,7 @@ static void kill_and_reap(pid_t child, pid_t init)
 
 /* The parent side until READY. */
 static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child,
-                       spawn_hooks_fn hooks, void *hooks_data, spawn_result *out,
-                       husk_error_t *err)
+                       spawn_hooks_fn hooks, void *hooks_data, spawn_result *out, husk_error_t *err)
 {
     sync_msg *msg = malloc(sizeof *msg);
     if (!msg)
