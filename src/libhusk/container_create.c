@@ -157,6 +157,34 @@ static int write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
     return 0;
 }
 
+/* The host id that id `in_container` of a mapping list stands for; -1 when unmapped. */
+static long long mapped_host_id(oci_linux_id_mapping **maps, size_t n, uint32_t in_container)
+{
+    for (size_t i = 0; i < n; i++)
+        if (in_container >= maps[i]->container_id &&
+            in_container - maps[i]->container_id < maps[i]->size)
+            return (long long)maps[i]->host_id + (in_container - maps[i]->container_id);
+    return -1;
+}
+
+/* In a new user namespace the init opens exec.fifo as the host id of container root, not
+ * as us: hand the fifo to that id, as runc does. */
+static int fifo_chown_to_container_root(int dirfd, const oci_spec *spec, husk_error_t *err)
+{
+    oci_linux *lx = spec->linux;
+    if (!lx || !lx->uid_mappings_len)
+        return 0;
+    long long uid = mapped_host_id(lx->uid_mappings, lx->uid_mappings_len, 0);
+    long long gid = mapped_host_id(lx->gid_mappings, lx->gid_mappings_len, 0);
+    if (uid < 0 && gid < 0)
+        return 0;
+    if (fchownat(dirfd, STATUS_EXEC_FIFO, uid < 0 ? (uid_t)-1 : (uid_t)uid,
+                 gid < 0 ? (gid_t)-1 : (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return husk_error_errno(err, "chown exec.fifo to the container's root (%lld:%lld)", uid,
+                                gid);
+    return 0;
+}
+
 static void drop_lock_in_child(void *lock)
 {
     status_lock_drop_in_child(lock);
@@ -247,6 +275,10 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     int dirfd = status_lock_dirfd(lock);
     if (mkfifoat(dirfd, STATUS_EXEC_FIFO, 0600) < 0) {
         husk_error_errno(err, "container \"%s\": create exec.fifo", id);
+        goto fail;
+    }
+    if (fifo_chown_to_container_root(dirfd, spec, err) < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
         goto fail;
     }
 

@@ -161,8 +161,13 @@ static int create_device(const husk_init_ctx *ctx, const device *d, husk_error_t
     }
     if (!bind) {
         if (mknodat(dirfd, base, type_bits(d->type) | (d->mode & 07777),
-                    d->type == 'p' ? 0 : makedev(d->major, d->minor)) == 0)
+                    d->type == 'p' ? 0 : makedev(d->major, d->minor)) == 0) {
+            /* devices_setup runs with umask 0: the node has its mode, and our fsuid/fsgid
+             * as owner, which is usually what was asked for. */
+            if (d->uid == geteuid() && d->gid == getegid() && !(d->mode & 07000))
+                return 0;
             return set_owner_mode(dirfd, base, d, err);
+        }
         if (errno != EPERM || d->type == 'p')
             return husk_error_errno(err, "mknod %s", d->path);
     }
@@ -226,14 +231,25 @@ static int dev_links(const husk_init_ctx *ctx, husk_error_t *err)
     return 0;
 }
 
+static int devices_create_all(husk_init_ctx *ctx, husk_error_t *err);
+
 int devices_setup(husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
-    const oci_linux *l = spec->linux;
     /* Without a mount namespace the rootfs is the host's; a /dev bound from the host is
      * the host's too: nothing is created in either (as runc). */
     if (!mnt_has_mount_ns(ctx) || dev_bound_from_host(spec))
         return 0;
+    mode_t saved_umask = umask(0);
+    int r = devices_create_all(ctx, err);
+    umask(saved_umask);
+    return r;
+}
+
+static int devices_create_all(husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_spec *spec = ctx->spec;
+    const oci_linux *l = spec->linux;
     for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++) {
         if (listed_in_spec(l, default_devices[i].path))
             continue;

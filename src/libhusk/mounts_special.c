@@ -70,11 +70,12 @@ static bool list_has_all(const char *opts, const char *ctrls)
 
 /* The line of /proc/self/cgroup for a v1 hierarchy with super options superopts (or the
  * cgroup2 "0::" line when superopts is NULL): its controller list and path. */
-static int own_cgroup(const char *superopts, char **ctrls, char **path, husk_error_t *err)
+static int own_cgroup_in(const char *text, const char *superopts, char **ctrls, char **path,
+                         husk_error_t *err)
 {
-    cleanup_free char *buf = NULL;
-    if (fs_read_file("/proc/self/cgroup", &buf, NULL, err) < 0)
-        return -1;
+    cleanup_free char *buf = strdup(text);
+    if (!buf)
+        return husk_error_set(err, ENOMEM, "/proc/self/cgroup");
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *c1 = strchr(line, ':');
@@ -94,6 +95,14 @@ static int own_cgroup(const char *superopts, char **ctrls, char **path, husk_err
     }
     return husk_error_set(err, ENOENT, "no line of /proc/self/cgroup for %s",
                           superopts ? superopts : "cgroup2");
+}
+
+static int own_cgroup(const char *superopts, char **ctrls, char **path, husk_error_t *err)
+{
+    cleanup_free char *buf = NULL;
+    if (fs_read_file("/proc/self/cgroup", &buf, NULL, err) < 0)
+        return -1;
+    return own_cgroup_in(buf, superopts, ctrls, path, err);
 }
 
 struct hierarchy {
@@ -169,10 +178,10 @@ static int list_hierarchies(struct hierarchy **out, size_t *n, husk_error_t *err
 /* Mounts one hierarchy at dirfd/name: a new cgroup mount in a cgroup namespace (it shows
  * the namespace's root), else a bind of the container's own cgroup directory. */
 static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const struct hierarchy *h,
-                      int tmpfsfd, const char *name, husk_error_t *err)
+                      const char *self_cgroup, int tmpfsfd, const char *name, husk_error_t *err)
 {
     cleanup_free char *ctrls = NULL, *path = NULL;
-    if (own_cgroup(h->v2 ? NULL : h->superopts, &ctrls, &path, err) < 0)
+    if (own_cgroup_in(self_cgroup, h->v2 ? NULL : h->superopts, &ctrls, &path, err) < 0)
         return -1;
     if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
         return husk_error_errno(err, "mkdir %s", name);
@@ -206,6 +215,9 @@ static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const struc
     if (srcfd < 0)
         return husk_error_errno(err, "open %s", src);
     mnt_bind_req req = MNT_BIND_REQ_INIT;
+    /* In a user namespace the mounts below the hierarchy are locked to it: a bind without
+     * them is refused (EINVAL), so take them along. */
+    req.recursive = ctx->userns;
     req.attr_set = set;
     req.attr_clr = clr;
     int mfd = mnt_bind(srcfd, dirfd, &req, err);
@@ -245,10 +257,13 @@ static int cgroup_v1(const husk_init_ctx *ctx, const oci_mount *m, const mount_o
         return -1;
     struct hierarchy *hs = NULL;
     size_t n = 0;
+    cleanup_free char *self_cgroup = NULL;
     int ret = list_hierarchies(&hs, &n, err);
+    if (ret == 0)
+        ret = fs_read_file("/proc/self/cgroup", &self_cgroup, NULL, err);
     for (size_t i = 0; ret == 0 && i < n; i++) {
         const char *name = strrchr(hs[i].mountpoint, '/') + 1;
-        ret = cgroup_one(ctx, o, &hs[i], tmpfsfd, name, err);
+        ret = cgroup_one(ctx, o, &hs[i], self_cgroup, tmpfsfd, name, err);
         if (ret == 0)
             ret = cgroup_links(tmpfsfd, name, err);
     }
