@@ -8,8 +8,9 @@
  * Order inside the init (see init.c):
  *   rootfs_prepare → mounts_apply → devices_setup → [parent: prestart, createRuntime
  *   hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
- *   → terminal_setup → process_resolve_exec → READY → wait on exec.fifo →
- *   startContainer hooks → process_exec
+ *   → terminal_setup → process_resolve_exec → READY → wait for `start` to open exec.fifo →
+ *   startContainer hooks → write the byte `start` waits for → process_exec (the fifo's
+ *   write end closes at execve, which tells `start` the program runs)
  */
 #ifndef HUSK_INIT_H
 #define HUSK_INIT_H
