@@ -86,6 +86,8 @@ static int release_init(status_lock_t *lock, const oci_husk_state *st, husk_erro
     return 0;
 }
 
+static int kill_and_wait(const oci_husk_state *st, husk_error_t *err);
+
 static int state_error(const status_info_t *info, const char *action, husk_error_t *err)
 {
     return husk_error_set(err, 0, "cannot %s container \"%s\": it is %s", action, info->id,
@@ -107,8 +109,14 @@ int container_start(const husk_runtime *rt, const char *id, husk_error_t *err)
     if (h && h->poststart_len) {
         cleanup_free char *json =
             container_hook_state(id, "running", st->pid, st->bundle, st->annotations, err);
-        if (!json || hooks_run(h->poststart, h->poststart_len, "poststart", json, err) < 0)
+        if (!json || hooks_run(h->poststart, h->poststart_len, "poststart", json, err) < 0) {
+            /* runtime.md lifecycle step 9: stop the container; delete does the rest. */
+            husk_error_t kerr = HUSK_ERROR_INIT;
+            if (kill_and_wait(st, &kerr) < 0)
+                husk_warn("container \"%s\": %s", id, kerr.msg);
+            husk_error_clear(&kerr);
             return husk_error_prefix(err, "container \"%s\"", id);
+        }
     }
     return 0;
 }

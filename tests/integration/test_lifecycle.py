@@ -648,12 +648,17 @@ def test_stopped_container_whose_pid_was_reused_stays_stopped(husk, make_bundle,
     create(husk, tmp_path, container_id, make_bundle(["/bin/probe", "exit", "0"]))
     assert husk("start", container_id).returncode == 0
     wait_status(husk, container_id, "stopped")
-    # Another process now holds "the" pid: a live process with another start time.
+    # Another process now holds "the" pid: a live process with another start time. Start
+    # times count clock ticks (10 ms) and husk runs a short container within one: let a
+    # tick pass first, as it always has when a pid is really reused.
+    time.sleep(0.05)
     stranger = subprocess.Popen(["sleep", "60"])
     try:
         edit_state(husk, container_id, pid=stranger.pid)
         st = state(husk, container_id)
-        assert st["status"] == "stopped" and st["pid"] == 0
+        assert st["status"] == "stopped" and st["pid"] == 0, (
+            st, open(state_file(husk, container_id)).read(),
+            open("/proc/%d/stat" % stranger.pid).read())
         p = husk("kill", container_id, "KILL")
         assert p.returncode != 0 and "container not running" in p.stderr
         p = husk("kill", "--all", container_id, "KILL")
