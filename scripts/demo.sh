@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The README's first command: builds husk (installing the missing Debian packages) and runs
 # a container from the built-in demo bundle, a busybox-static rootfs, showing what the
 # container sees. Run as root on Debian 12 from the top of a checkout.

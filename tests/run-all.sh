@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite, as README.md says: installs what it needs from Debian, builds husk
 # with -Werror, runs the C unit tests (TAP), `make distcheck` and the pytest integration
 # tests. Run as root on Debian 12 from the top of a checkout.

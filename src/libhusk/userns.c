@@ -79,13 +79,11 @@ int userns_write_maps(pid_t pid, oci_linux *linux_cfg, husk_error_t *err)
     if (!linux_cfg)
         return 0;
     if (geteuid() != 0) {
-        if (linux_cfg->gid_mappings_len &&
-            run_helper("newgidmap", pid, linux_cfg->gid_mappings, linux_cfg->gid_mappings_len,
-                       err) < 0)
+        if (linux_cfg->gid_mappings_len && run_helper("newgidmap", pid, linux_cfg->gid_mappings,
+                                                      linux_cfg->gid_mappings_len, err) < 0)
             return -1;
-        if (linux_cfg->uid_mappings_len &&
-            run_helper("newuidmap", pid, linux_cfg->uid_mappings, linux_cfg->uid_mappings_len,
-                       err) < 0)
+        if (linux_cfg->uid_mappings_len && run_helper("newuidmap", pid, linux_cfg->uid_mappings,
+                                                      linux_cfg->uid_mappings_len, err) < 0)
             return -1;
         return 0;
     }
