@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "cgroup/cgroup.h"
 
 static const husk_command commands[] = {
     {"create", cmd_create, "create a container from a bundle"},
@@ -14,11 +15,11 @@ static const husk_command commands[] = {
     {"kill", cmd_kill, "send a signal to the container's init (or all its processes)"},
     {"delete", cmd_delete, "delete a container and everything it holds"},
     {"run", cmd_run, "create and start a container"},
-    {"exec", cmd_not_built, "run a new process inside a running container"},
+    {"exec", cmd_exec, "run a new process inside a running container"},
     {"ps", cmd_not_built, "list the processes of a container"},
     {"list", cmd_list, "list the containers under --root"},
-    {"pause", cmd_not_built, "freeze all processes of a container"},
-    {"resume", cmd_not_built, "thaw a paused container"},
+    {"pause", cmd_pause, "freeze all processes of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
     {"update", cmd_not_built, "change the resource limits of a container"},
     {"events", cmd_not_built, "print container statistics and events"},
     {"spec", cmd_spec, "write a default config.json"},
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
         return fail(&err);
     }
     options_reset_getopt();
+    cgroup_register_status_probe(); /* "paused" comes from the freezer */
     int status = cmd->run(&g, argc - cmd_index, argv + cmd_index, &err);
     if (status < 0)
         return fail(&err);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite, as README.md says: installs what it needs from Debian, builds husk
 # with -Werror, runs the C unit tests (TAP), `make distcheck` and the pytest integration
-# tests. Run as root on Debian 12 from the top of a checkout.
+# tests, then the cgroup-v2 lane under qemu (tests/vm/run-v2-lane.sh; HUSK_SKIP_VM=1 skips
+# it). Run as root on Debian 12 from the top of a checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -29,4 +30,13 @@ export HUSK="$top/_build/husk"
 rc=0
 /usr/bin/python3 -m pytest -p no:cacheprovider -q -ra tests/integration "$@" || rc=$?
 # pytest exits 5 when it collected nothing: that is a failure of the suite here.
+
+# The cgroup-v2 lane (docs/testing.md): husk on pure cgroup v2 under Debian's kernel in qemu.
+if [ "${HUSK_SKIP_VM:-0}" = 1 ]; then
+    echo "cgroup-v2 lane: skipped (HUSK_SKIP_VM=1)"
+else
+    vm_rc=0
+    tests/vm/run-v2-lane.sh || vm_rc=$?
+    [ "$rc" != 0 ] || rc=$vm_rc
+fi
 exit $rc

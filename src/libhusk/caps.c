@@ -153,8 +153,49 @@ static int cap_list_of(uint64_t mask, cap_value_t *list)
     return n;
 }
 
+static bool cap_is_set(cap_t caps, int cap, cap_flag_t flag)
+{
+    cap_flag_value_t v = CAP_CLEAR;
+    return caps && cap_get_flag(caps, (cap_value_t)cap, flag, &v) == 0 && v == CAP_SET;
+}
+
+/* The kernel refuses an effective capability that is not permitted, a permitted one we do
+ * not hold, and an inheritable one beyond the bounding set (unless it was inheritable
+ * already): name the first such capability rather than report a bare EPERM. */
+static int check_sets(const caps_sets *sets, husk_error_t *err)
+{
+    char buf[16];
+    uint64_t bad = sets->effective & ~sets->permitted;
+    if (bad)
+        return husk_error_set(err, EPERM,
+                              "process.capabilities.effective: %s is not in the permitted set",
+                              cap_display(__builtin_ctzll(bad), buf));
+    cap_t cur = cap_get_proc();
+    if (!cur)
+        return 0; /* cap_set_proc will say what is wrong */
+    int rc = 0;
+    for (int cap = 0; cap < 64 && rc == 0; cap++) {
+        uint64_t bit = UINT64_C(1) << cap;
+        if ((sets->permitted & bit) && !cap_is_set(cur, cap, CAP_PERMITTED))
+            rc = husk_error_set(err, EPERM,
+                                "process.capabilities.permitted: %s is not held by the runtime "
+                                "(it cannot be granted)",
+                                cap_display(cap, buf));
+        else if (sets->has_bounding && (sets->inheritable & bit) && !(sets->bounding & bit) &&
+                 !cap_is_set(cur, cap, CAP_INHERITABLE))
+            rc = husk_error_set(err, EPERM,
+                                "process.capabilities.inheritable: %s is not in the bounding "
+                                "set",
+                                cap_display(cap, buf));
+    }
+    cap_free(cur);
+    return rc;
+}
+
 int caps_apply_process(const caps_sets *sets, husk_error_t *err)
 {
+    if (check_sets(sets, err) < 0)
+        return -1;
     cap_t caps = cap_init(); /* all clear */
     if (!caps)
         return husk_error_errno(err, "allocate capability state");

@@ -41,4 +41,8 @@ int container_kill(const husk_runtime *rt, const char *id, int sig, bool all, hu
 /* force: kill a running container first; an unknown id is then no error. */
 int container_delete(const husk_runtime *rt, const char *id, bool force, husk_error_t *err);
 
+/* Freeze / thaw every process of a running / paused container (cgroup/pause.c). */
+int container_pause(const husk_runtime *rt, const char *id, husk_error_t *err);
+int container_resume(const husk_runtime *rt, const char *id, husk_error_t *err);
+
 #endif

@@ -15,9 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "hooks.h"
 #include "init.h"
 #include "namespaces.h"
+#include "seccomp_filter.h"
 #include "spawn.h"
 #include "status.h"
 #include "util/cleanup.h"
@@ -185,6 +187,39 @@ static int fifo_chown_to_container_root(int dirfd, const oci_spec *spec, husk_er
     return 0;
 }
 
+/* Whether the container gets a mount namespace, new or joined. Without one its init
+ * mounts in ours (rootfs.c). */
+static bool plan_has_mount_ns(const ns_plan *plan)
+{
+    if (plan->new_flags & CLONE_NEWNS)
+        return true;
+    for (size_t i = 0; i < plan->n_join; i++)
+        if (plan->join[i].flag == CLONE_NEWNS)
+            return true;
+    return false;
+}
+
+/* A failed create of a container without a mount namespace: the mounts its init made in
+ * ours go again (best effort: a warning for what does not). */
+static void undo_host_mounts(const rootfs_host_mounts *snap, const char *rootfs)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    husk_error_t e = HUSK_ERROR_INIT;
+    if (rootfs_host_mounts_new(snap, &paths, &n, &e) < 0 ||
+        rootfs_host_unmount(rootfs, paths, n, &e) < 0)
+        husk_warn("%s", e.msg);
+    husk_error_clear(&e);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+}
+
+static int join_cgroup(pid_t pid, void *cg, husk_error_t *err)
+{
+    return cgroup_join(cg, pid, NULL, err);
+}
+
 static void drop_lock_in_child(void *lock)
 {
     status_lock_drop_in_child(lock);
@@ -250,6 +285,9 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     status_lock_t *lock = NULL;
     oci_husk_state *state = NULL;
     ns_plan plan = {0};
+    husk_seccomp *seccomp = NULL;
+    husk_cgroup *cg = NULL;
+    rootfs_host_mounts host_snap = {0}; /* taken without a mount namespace */
     cleanup_free char *rootfs = absolute_rootfs(bundle, spec, err);
     if (!rootfs)
         goto out;
@@ -273,7 +311,10 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     if (status_create_dir(rt->root, id, &lock, err) < 0)
         goto out;
     int dirfd = status_lock_dirfd(lock);
-    if (mkfifoat(dirfd, STATUS_EXEC_FIFO, 0600) < 0) {
+    /* 0622: the init opens it for writing after switching to the container user (the
+     * state dir, 0700, keeps everyone else out). fchmodat: mkfifoat obeys the umask. */
+    if (mkfifoat(dirfd, STATUS_EXEC_FIFO, 0622) < 0 ||
+        fchmodat(dirfd, STATUS_EXEC_FIFO, 0622, 0) < 0) {
         husk_error_errno(err, "container \"%s\": create exec.fifo", id);
         goto fail;
     }
@@ -320,9 +361,30 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     if (opts->foreground && plan.two_stage)
         prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+    if (!plan_has_mount_ns(&plan) && rootfs_host_mounts_snapshot(rootfs, &host_snap, err) < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
+        goto fail;
+    }
+    /* The filter is compiled (or found in the cache) here, once: the init only loads it. */
+    if (seccomp_prepare(rt->root, &ctx, &seccomp, err) < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
+        goto fail;
+    }
+    /* Made and limited before the init exists; the init joins it before it runs. */
+    cgroup_create_opts cg_opts = {
+        .id = id,
+        .rootless = rt->rootless == 1 || (rt->rootless < 0 && geteuid() != 0),
+        .systemd_cgroup = rt->systemd_cgroup,
+    };
+    if (cgroup_create(spec, &cg_opts, &cg, err) < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
+        goto fail;
+    }
+    spawn_cgroup spawn_cg = {.fd = cgroup_clone_fd(cg), .join = join_cgroup, .data = cg};
     create_hooks_data hooks_data = {.id = id, .bundle = bundle, .spec = spec};
     spawn_result spawned;
-    int spawn_r = spawn_init(&ctx, &plan, run_creation_hooks, &hooks_data, &spawned, err);
+    int spawn_r = spawn_init_in_cgroup(&ctx, &plan, cg ? &spawn_cg : NULL, run_creation_hooks,
+                                       &hooks_data, &spawned, err);
     close(ctx.fifo_fd);
     if (spawn_r < 0) {
         husk_error_prefix(err, "container \"%s\"", id);
@@ -343,7 +405,14 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
 
     state = status_state_new(id, bundle, spec, err);
     if (!state || status_set_init(state, spawned.init_pid, err) < 0 ||
-        status_write_state(lock, state, err) < 0)
+        cgroup_record(cg, state, err) < 0)
+        goto fail_kill;
+    if (host_snap.root &&
+        rootfs_host_mounts_new(&host_snap, &state->host_mounts, &state->host_mounts_len, err) < 0) {
+        husk_error_prefix(err, "container \"%s\"", id);
+        goto fail_kill;
+    }
+    if (status_write_state(lock, state, err) < 0)
         goto fail_kill;
     if (opts->pid_file && write_pid_file(opts->pid_file, spawned.init_pid, err) < 0)
         goto fail_kill;
@@ -356,6 +425,14 @@ fail_kill:
         close(out->console_fd);
     out->console_fd = -1;
 fail:
+    if (host_snap.root)
+        undo_host_mounts(&host_snap, rootfs);
+    if (cg) {
+        husk_error_t cg_err = HUSK_ERROR_INIT;
+        if (cgroup_kill_all(cg, SIGKILL, &cg_err) < 0 || cgroup_remove(cg, &cg_err) < 0)
+            husk_warn("%s", cg_err.msg);
+        husk_error_clear(&cg_err);
+    }
     if (lock) {
         husk_error_t cleanup_err = HUSK_ERROR_INIT;
         if (status_remove(lock, &cleanup_err) < 0)
@@ -367,6 +444,9 @@ out:
         log_warnings(&warnings);
     husk_problems_free(&warnings);
     namespaces_close_paths(&plan);
+    seccomp_free(seccomp);
+    cgroup_free(cg);
+    rootfs_host_mounts_free(&host_snap);
     status_unlock(lock);
     oci_husk_state_free(state);
     oci_spec_free(spec);

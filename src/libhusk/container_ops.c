@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "hooks.h"
+#include "init.h"
 #include "status.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -153,6 +155,14 @@ static const char *own_namespace(const oci_husk_state *st)
 /* Without a cgroup to walk: every process in the container's own namespace. */
 static int signal_all_processes(const oci_husk_state *st, int sig, husk_error_t *err)
 {
+    /* Through the cgroup when the container has one (cgroup.kill, or freeze + signal). */
+    cleanup_cgroup husk_cgroup *cg = NULL;
+    if (cgroup_load(st, &cg, err) < 0)
+        return husk_error_prefix(err, "container \"%s\"", st->id);
+    if (cg)
+        return cgroup_kill_all(cg, sig, err) < 0 ? husk_error_prefix(err, "container \"%s\"",
+                                                                     st->id)
+                                                 : 0;
     const char *type = own_namespace(st);
     if (!type)
         return husk_error_set(err, 0,
@@ -245,6 +255,36 @@ static void run_poststop(const char *id, const oci_husk_state *st)
     husk_error_clear(&err);
 }
 
+/* A container without a mount namespace mounted in ours (rootfs.c): its mounts go with it.
+ * Failures are warnings: the container is deleted regardless. */
+static void unmount_host_mounts(const char *id, const oci_husk_state *st)
+{
+    if (!st || !st->host_mounts_len || !st->rootfs)
+        return;
+    husk_error_t err = HUSK_ERROR_INIT;
+    if (rootfs_host_unmount(st->rootfs, st->host_mounts, st->host_mounts_len, &err) < 0)
+        husk_warn("container \"%s\": %s", id, err.msg);
+    husk_error_clear(&err);
+}
+
+/* The container's cgroup goes with it; whatever lingers in it is killed first. */
+static int remove_cgroup(const oci_husk_state *st, husk_error_t *err)
+{
+    cleanup_cgroup husk_cgroup *cg = NULL;
+    if (!st || cgroup_load(st, &cg, err) < 0)
+        return st ? -1 : 0;
+    if (!cg)
+        return 0;
+    bool populated = false;
+    husk_error_t ignored = HUSK_ERROR_INIT;
+    if (cgroup_populated(cg, &populated, &ignored) == 0 && populated)
+        cgroup_kill_all(cg, SIGKILL, &ignored);
+    husk_error_clear(&ignored);
+    if (cgroup_remove(cg, err) < 0)
+        return husk_error_prefix(err, "container \"%s\"", st->id);
+    return 0;
+}
+
 int container_delete(const husk_runtime *rt, const char *id, bool force, husk_error_t *err)
 {
     cleanup_status_lock status_lock_t *lock = NULL;
@@ -275,6 +315,9 @@ int container_delete(const husk_runtime *rt, const char *id, bool force, husk_er
     case STATUS_STOPPED:
         break;
     }
+    if (remove_cgroup(info->state, err) < 0)
+        return -1;
+    unmount_host_mounts(id, info->state);
     run_poststop(id, info->state);
     return status_remove(lock, err);
 }

@@ -64,6 +64,15 @@ static bool dev_bound_from_host(const oci_spec *spec)
     return false;
 }
 
+/* Whether the config mounts anything on /dev. */
+static bool dev_mounted(const oci_spec *spec)
+{
+    for (size_t i = 0; spec->mounts && i < spec->mounts_len; i++)
+        if (spec->mounts[i]->destination && is_dev_path(spec->mounts[i]->destination))
+            return true;
+    return false;
+}
+
 static mode_t type_bits(char type)
 {
     switch (type) {
@@ -236,9 +245,10 @@ static int devices_create_all(husk_init_ctx *ctx, husk_error_t *err);
 int devices_setup(husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
-    /* Without a mount namespace the rootfs is the host's; a /dev bound from the host is
-     * the host's too: nothing is created in either (as runc). */
-    if (!mnt_has_mount_ns(ctx) || dev_bound_from_host(spec))
+    /* A /dev bound from the host is the host's: nothing is created in it (as runc). Without
+     * a mount namespace only a /dev the config mounts (a tmpfs, which delete unmounts) gets
+     * devices: nodes made in the image's own /dev would outlive the container. */
+    if (dev_bound_from_host(spec) || (!mnt_has_mount_ns(ctx) && !dev_mounted(spec)))
         return 0;
     mode_t saved_umask = umask(0);
     int r = devices_create_all(ctx, err);

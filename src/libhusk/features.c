@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/capability.h>
 
+#include "seccomp_filter.h"
 #include "util/cleanup.h"
 
 /*
@@ -63,12 +64,12 @@ static const struct {
     bool cgroup_v1, cgroup_v2, cgroup_systemd, cgroup_systemd_user, cgroup_rdma;
     bool seccomp, apparmor, selinux, intel_rdt, net_devices, idmap_mounts;
 } support = {
-    .cgroup_v1 = false, /* cgroup management is not built yet */
-    .cgroup_v2 = false,
+    .cgroup_v1 = true, /* src/libhusk/cgroup/: cgroupfs driver, v1, v2 and hybrid */
+    .cgroup_v2 = true,
     .cgroup_systemd = false,      /* the systemd driver is not built yet */
     .cgroup_systemd_user = false, /* needs the systemd driver first */
     .cgroup_rdma = false,         /* no rdma controller support planned yet */
-    .seccomp = false,             /* linked with libseccomp, but filters are not applied yet */
+    .seccomp = true,              /* seccomp*.c: filters compiled with libseccomp, cached */
     .apparmor = false,            /* profiles are not applied yet */
     .selinux = false,             /* labels are not applied yet */
     .intel_rdt = false,
@@ -99,18 +100,13 @@ static const char *const seccomp_arch_candidates[] = {
     "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
 };
 
-/* The filter flags of config-linux.md with the libseccomp API level each one needs. */
-static const struct {
-    const char *name;
-    unsigned int min_api;
-    bool built; /* whether this libseccomp has the attribute at all */
-} seccomp_flags[] = {
-    {"SECCOMP_FILTER_FLAG_TSYNC", 2, true},
-    {"SECCOMP_FILTER_FLAG_LOG", 3, true},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", 4, true},
-    /* SCMP_FLTATR_CTL_WAITKILL arrived in libseccomp 2.6. */
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 7,
-     SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)},
+/* The filter flags of config-linux.md. husk passes them to seccomp(2) itself (not through
+ * libseccomp), so what this kernel accepts decides supportedFlags. */
+static const char *const seccomp_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -212,18 +208,17 @@ static char **seccomp_archs_known(builder *b, size_t *len_out)
     return b_strv(b, known, n, len_out);
 }
 
-/* knownFlags are the flags husk recognizes; supportedFlags those that this libseccomp and
- * kernel can apply (seccomp_api_get() probes the kernel). */
+/* knownFlags are the flags husk recognizes; supportedFlags those that this kernel accepts
+ * (seccomp_flag_supported probes it without installing anything). */
 static void seccomp_fill_flags(builder *b, oci_feature_seccomp *s)
 {
     const char *known[N_ELEMENTS(seccomp_flags)];
     const char *supported[N_ELEMENTS(seccomp_flags)];
     size_t n_known = 0, n_supported = 0;
-    unsigned int api = seccomp_api_get();
     for (size_t i = 0; i < N_ELEMENTS(seccomp_flags); i++) {
-        known[n_known++] = seccomp_flags[i].name;
-        if (seccomp_flags[i].built && api >= seccomp_flags[i].min_api)
-            supported[n_supported++] = seccomp_flags[i].name;
+        known[n_known++] = seccomp_flags[i];
+        if (seccomp_flag_supported(seccomp_flags[i]))
+            supported[n_supported++] = seccomp_flags[i];
     }
     s->known_flags = b_strv(b, known, n_known, &s->known_flags_len);
     s->supported_flags = b_strv(b, supported, n_supported, &s->supported_flags_len);

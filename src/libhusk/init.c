@@ -140,8 +140,17 @@ void init_main(husk_init_ctx *ctx)
 
     int proc_fd_dir = open_proc_fd_dir(ctx);
     if (rootfs_pivot(ctx, &err) < 0 || rootfs_finish(ctx, &err) < 0 ||
-        process_setup_early(ctx, &err) < 0 || terminal_setup(ctx, &err) < 0 ||
-        process_resolve_exec(ctx, &err) < 0)
+        process_setup_early(ctx, &err) < 0 || terminal_setup(ctx, &err) < 0)
+        fail_setup(ctx, &err);
+    /* User and capabilities before READY (runc's finalizeNamespace): their errors fail
+     * `create`. A credential change clears the parent-death signal: set it again. */
+    int pdeath = 0;
+    prctl(PR_GET_PDEATHSIG, &pdeath);
+    if (process_apply_identity(ctx, &err) < 0)
+        fail_setup(ctx, &err);
+    if (pdeath)
+        prctl(PR_SET_PDEATHSIG, pdeath);
+    if (process_resolve_exec(ctx, &err) < 0)
         fail_setup(ctx, &err);
 
     /* From here on `create` has returned: our parent's death must not kill us. */

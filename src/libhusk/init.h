@@ -8,14 +8,18 @@
  * Order inside the init (see init.c):
  *   rootfs_prepare → mounts_apply → devices_setup → [parent: prestart, createRuntime
  *   hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
- *   → terminal_setup → process_resolve_exec → READY → wait for `start` to open exec.fifo →
- *   startContainer hooks → write the byte `start` waits for → process_exec (the fifo's
- *   write end closes at execve, which tells `start` the program runs)
+ *   → terminal_setup → process_apply_identity (cwd, user, capabilities, noNewPrivileges:
+ *   their errors fail `create`, as in runc) → process_resolve_exec (as the container user)
+ *   → READY → wait for `start` to open exec.fifo (mode 0622: the user may open it) →
+ *   startContainer hooks (with the container process's credentials) → write the byte
+ *   `start` waits for → process_exec (seccomp, execCPUAffinity.final, fds, execve; the
+ *   fifo's write end closes at execve, which tells `start` the program runs)
  */
 #ifndef HUSK_INIT_H
 #define HUSK_INIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -47,6 +51,9 @@ typedef struct husk_init_ctx {
     /* Identity of the husk binary: the init refuses to exec it (CVE-2019-5736). */
     dev_t self_dev;
     ino_t self_ino;
+    /* The compiled seccomp filter, its flags and listener socket (seccomp.h); NULL
+     * without linux.seccomp. Set by `create` before the clone. */
+    const struct husk_seccomp *seccomp;
 } husk_init_ctx;
 
 /* Moves fd to a number >= ctx->fd_floor (closing the old one); returns the new fd. */
@@ -59,14 +66,46 @@ int devices_setup(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_finish(husk_init_ctx *ctx, husk_error_t *err);
 
-/* process.c — settings of the init process itself. */
+/* rootfs.c, parent side. Without a mount namespace (none in linux.namespaces) the steps
+ * above mount in the runtime's (host's) namespace and rootfs_pivot only chroots, so the
+ * container's mounts under the rootfs show on the host. `create` takes a snapshot of the
+ * mounts at or below the rootfs before cloning the init; what is new once the init is set
+ * up is the container's: recorded in the state (hostMounts) and detached by `delete`, or
+ * at once by a `create` that fails. */
+typedef struct rootfs_host_mounts {
+    char *root; /* realpath of the rootfs */
+    int *ids;   /* mount ids at or below it when the snapshot was taken */
+    size_t n;
+} rootfs_host_mounts;
+
+int rootfs_host_mounts_snapshot(const char *rootfs, rootfs_host_mounts *snap, husk_error_t *err);
+/* The mounts at or below the rootfs that are not in snap, as paths inside the rootfs ("/"
+ * for the rootfs itself), in the order they were made; *paths is malloc'd (NULL if none). */
+int rootfs_host_mounts_new(const rootfs_host_mounts *snap, char ***paths, size_t *n,
+                           husk_error_t *err);
+void rootfs_host_mounts_free(rootfs_host_mounts *snap);
+/* Detaches (MNT_DETACH) the mounts of paths (as rootfs_host_mounts_new gives them), last
+ * first, each resolved inside the rootfs by fd. Goes on after a failure; returns -1 with
+ * the first one. */
+int rootfs_host_unmount(const char *rootfs, char *const *paths, size_t n, husk_error_t *err);
+
+/* process.c — settings of the init process itself. `husk exec` runs the same steps but
+ * process_setup_early on a context of its own (ctx->spec->process is the exec'd process,
+ * ctx->spec->linux the container's). */
 int process_setup_early(husk_init_ctx *ctx, husk_error_t *err);
+/* The per-process part of process_setup_early: rlimits, oomScoreAdj, ioPriority,
+ * scheduler, execCPUAffinity.initial, umask. */
+int process_apply_settings(const husk_init_ctx *ctx, husk_error_t *err);
+/* cwd, the bounding set, user and groups, the other capability sets, noNewPrivileges. */
+int process_apply_identity(const husk_init_ctx *ctx, husk_error_t *err);
 int process_resolve_exec(husk_init_ctx *ctx, husk_error_t *err);
-/* Only returns on failure. */
-int process_exec(husk_init_ctx *ctx, husk_error_t *err);
+/* execCPUAffinity.final, fds, signals, seccomp, execve. Only returns on failure. */
+int process_exec(const husk_init_ctx *ctx, husk_error_t *err);
 
 /* terminal.c — with process.terminal: a pty whose master goes to the parent. */
 int terminal_setup(husk_init_ctx *ctx, husk_error_t *err);
+/* The same for any process of the container: `husk exec` leaves /dev/console alone. */
+int terminal_setup_process(husk_init_ctx *ctx, bool dev_console, husk_error_t *err);
 
 /* Parent side of terminals (terminal.c): send the pty master to a --console-socket, or
  * proxy it to husk's own stdio for a foreground `run` until the init exits; the latter

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * config.json "mounts", in order, inside the container's mount namespace (before
- * pivot_root). Every destination is resolved inside the rootfs through fds
- * (fs_open_in_root and friends) and the syscalls get /proc/self/fd/N or the fd itself, so
- * a symlink in the image cannot send a mount outside the rootfs. Bind mounts use the new
- * mount API: the clone of the source gets its attributes (ro, nosuid, idmap...) while it
- * is still detached, so it is never visible with the wrong ones.
+ * pivot_root), or in the runtime's when the container has none of its own (rootfs.c).
+ * Every destination is resolved inside the rootfs through fds (fs_open_in_root and
+ * friends) and the syscalls get /proc/self/fd/N or the fd itself, so a symlink in the
+ * image cannot send a mount outside the rootfs. Bind mounts use the new mount API: the
+ * clone of the source gets its attributes (ro, nosuid, idmap...) while it is still
+ * detached, so it is never visible with the wrong ones.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -443,8 +444,6 @@ int mounts_apply(husk_init_ctx *ctx, husk_error_t *err)
     const oci_spec *spec = ctx->spec;
     if (!spec->mounts || spec->mounts_len == 0)
         return 0;
-    if (!mnt_has_mount_ns(ctx))
-        return husk_error_set(err, EINVAL, "mounts need a mount namespace (linux.namespaces)");
     for (size_t i = 0; i < spec->mounts_len; i++)
         if (mounts_apply_one(ctx, i, err) < 0)
             return -1;

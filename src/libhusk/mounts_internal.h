@@ -40,8 +40,8 @@ int mnt_set_propagation(int fd, unsigned long flags, husk_error_t *err);
  * without a path: it works after pivot_root whether or not /proc is mounted). */
 int mnt_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, husk_error_t *err);
 
-/* Whether the container has a mount namespace (new or joined): without one nothing is
- * mounted, as that would change the host. */
+/* Whether the container has a mount namespace (new or joined): without one the mounts go
+ * to the runtime's namespace, "/" is left alone and there is no pivot_root (rootfs.c). */
 bool mnt_has_mount_ns(const husk_init_ctx *ctx);
 
 /* The name of a propagation flag set ("rslave"...), for messages. */

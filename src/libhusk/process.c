@@ -30,6 +30,7 @@
 #include "exec_path.h"
 #include "init.h"
 #include "rlimits.h"
+#include "seccomp_filter.h"
 #include "sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -365,7 +366,6 @@ static int apply_cpu_affinity(const char *list, const char *what, husk_error_t *
 int process_setup_early(husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
-    const oci_process *proc = spec->process;
     const oci_linux *l = SPEC_LINUX_OF(spec);
 
     /* Until execve nothing in the container may ptrace the init or open its
@@ -380,6 +380,12 @@ int process_setup_early(husk_init_ctx *ctx, husk_error_t *err)
         return -1;
     if (setup_personality(spec, err) < 0)
         return -1;
+    return process_apply_settings(ctx, err);
+}
+
+int process_apply_settings(const husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_process *proc = ctx->spec->process;
     if (!proc)
         return 0;
     if (proc->rlimits && rlimits_apply(proc->rlimits, proc->rlimits_len, err) < 0)
@@ -409,11 +415,6 @@ int process_resolve_exec(husk_init_ctx *ctx, husk_error_t *err)
         return husk_error_errno(err, "process.cwd %s", cwd);
     if (!S_ISDIR(st.st_mode))
         return husk_error_set(err, ENOTDIR, "process.cwd %s", cwd);
-
-    /* Capabilities are applied after start; a bad name must fail create already. */
-    caps_sets caps;
-    if (caps_parse(proc->capabilities, caps_last_cap(), &caps, err) < 0)
-        return -1;
 
     const char *path = exec_env_get(proc->env, proc->env_len, "PATH");
     free(ctx->exec_path);
@@ -533,9 +534,11 @@ static int prepare_fds(const husk_init_ctx *ctx, husk_error_t *err)
     }
     if (syscall(SYS_close_range, (unsigned)floor, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
         return 0;
-    if (errno != ENOSYS && errno != EINVAL)
+    /* EPERM: a seccomp filter loaded before the user switch (no noNewPrivileges) that
+     * does not allow close_range, as Docker-style allow lists written before it do. */
+    if (errno != ENOSYS && errno != EINVAL && errno != EPERM)
         return husk_error_errno(err, "close_range from fd %d", floor);
-    /* Older kernel: walk the fd table. */
+    /* Older kernel, or close_range filtered: walk the fd table. */
     cleanup_dir DIR *d = opendir("/proc/self/fd");
     if (!d)
         return husk_error_errno(err, "open /proc/self/fd to close the fds of husk");
@@ -570,18 +573,61 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-int process_exec(husk_init_ctx *ctx, husk_error_t *err)
+/* chdir to process.cwd. As root first (a directory the user cannot search is still
+ * reachable then); one that root cannot reach (root squashed on NFS) is tried again as the
+ * user: returns 1 then. */
+static int change_dir(const oci_process *proc, bool as_user, husk_error_t *err)
+{
+    const char *cwd = proc->cwd ? proc->cwd : "/";
+    if (chdir(cwd) == 0)
+        return 0;
+    if (!as_user && errno == EACCES)
+        return 1;
+    return husk_error_errno(err, "chdir to process.cwd %s", cwd);
+}
+
+int process_apply_identity(const husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_process *proc = ctx->spec->process;
+    if (!proc)
+        return husk_error_set(err, 0, "config.json has no process to run");
+    const oci_user *user = proc->user;
+    uid_t uid = user ? (uid_t)user->uid : 0;
+
+    caps_sets caps;
+    /* Names the kernel does not know are left out with a warning (caps_parse_list). */
+    if (caps_parse(proc->capabilities, caps_last_cap(), &caps, err) < 0)
+        return -1;
+    int cwd_later = change_dir(proc, false, err);
+    if (cwd_later < 0)
+        return -1;
+    fix_stdio_owner(uid);
+    if (caps_apply_bounding(&caps, err) < 0)
+        return -1;
+
+    /* seccomp without noNewPrivileges: loading a filter needs CAP_SYS_ADMIN then, so it
+     * must happen here, before the capabilities are dropped. */
+    if (seccomp_load_step(ctx, true, caps.effective, err) < 0)
+        return -1;
+
+    if (switch_user(ctx, user, err) < 0 || caps_apply_process(&caps, err) < 0)
+        return -1;
+    if (cwd_later && change_dir(proc, true, err) < 0)
+        return -1;
+    if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return husk_error_errno(err, "prctl PR_SET_NO_NEW_PRIVS (process.noNewPrivileges)");
+    return 0;
+}
+
+int process_exec(const husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_process *proc = ctx->spec->process;
     if (!proc || !ctx->exec_path)
         return husk_error_set(err, 0, "process_exec: the program was not resolved");
     const char *display = proc->args[0];
     const char *cwd = proc->cwd ? proc->cwd : "/";
-    const oci_user *user = proc->user;
-    uid_t uid = user ? (uid_t)user->uid : 0;
+    uid_t uid = proc->user ? (uid_t)proc->user->uid : 0;
 
-    if (chdir(cwd) < 0)
-        return husk_error_errno(err, "chdir to process.cwd %s", cwd);
     /* Again, now that hooks have run and just before the switch. */
     if (exec_check_not_self(ctx->exec_path, cwd, display, ctx->self_dev, ctx->self_ino, err) < 0)
         return -1;
@@ -597,31 +643,7 @@ int process_exec(husk_init_ctx *ctx, husk_error_t *err)
     for (size_t i = 0; i < proc->args_len; i++)
         argv[i] = proc->args[i];
 
-    caps_sets caps;
     int rc = -1;
-    /* Checked (and warned about) before READY: parse quietly, keep what the kernel has. */
-    if (caps_parse(proc->capabilities, CAPS_LAST_KNOWN, &caps, err) < 0)
-        goto out;
-    int last = caps_last_cap();
-    uint64_t known = last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
-    caps.bounding &= known;
-    caps.effective &= known;
-    caps.permitted &= known;
-    caps.inheritable &= known;
-    caps.ambient &= known;
-    fix_stdio_owner(uid);
-    if (caps_apply_bounding(&caps, err) < 0)
-        goto out;
-
-    /* seccomp without noNewPrivileges: loading a filter needs CAP_SYS_ADMIN then, so it
-     * must happen here, before the capabilities are dropped. */
-
-    if (switch_user(ctx, user, err) < 0 || caps_apply_process(&caps, err) < 0)
-        goto out;
-    if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        husk_error_errno(err, "prctl PR_SET_NO_NEW_PRIVS (process.noNewPrivileges)");
-        goto out;
-    }
     if (proc->exec_cpu_affinity && apply_cpu_affinity(proc->exec_cpu_affinity->final,
                                                       "process.execCPUAffinity.final", err) < 0)
         goto out;
@@ -633,6 +655,8 @@ int process_exec(husk_init_ctx *ctx, husk_error_t *err)
     reset_signals();
 
     /* seccomp: loaded here, last before execve */
+    if (seccomp_load_step(ctx, false, 0, err) < 0)
+        goto out;
 
     execve(ctx->exec_path, argv, envp);
     exec_error(err, errno, display);

@@ -17,18 +17,69 @@
 #include "sync.h"
 #include "userns.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
-/* clone3 without CLONE_VM behaves like fork: the child runs on a copy of our stack. */
-static pid_t clone_with_flags(uint64_t flags)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* The child's side of joining its cgroup (set before the clone, read in the child): a pipe
+ * the parent writes one byte to once the child is in its cgroup, and whether the child
+ * makes its cgroup namespace itself afterwards. */
+static int child_cgroup_gate = -1;
+static bool child_unshare_cgroupns;
+
+/* clone3 without CLONE_VM behaves like fork: the child runs on a copy of our stack.
+ * cgroup_fd >= 0 asks for CLONE_INTO_CGROUP; *into says whether it was used (a kernel
+ * without it gets a plain clone, and the caller joins the cgroup by pid). */
+static pid_t clone_with_flags(uint64_t flags, int cgroup_fd, bool *into)
 {
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = flags;
     args.exit_signal = SIGCHLD;
-    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    pid_t pid = -1;
+    if (into)
+        *into = false;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cgroup_fd;
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+        if (pid >= 0) {
+            if (pid > 0 && into)
+                *into = true;
+            return pid;
+        }
+        if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+            return -1;
+        args.flags = flags;
+        args.cgroup = 0;
+    }
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0 && errno == ENOSYS)
         pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
     return pid;
+}
+
+pid_t spawn_clone(uint64_t flags, int cgroup_fd, bool *into)
+{
+    return clone_with_flags(flags, cgroup_fd, into);
+}
+
+/* In the child: wait until the parent has put us into the container's cgroup. */
+static void wait_cgroup_gate(husk_init_ctx *ctx)
+{
+    if (child_cgroup_gate < 0)
+        return;
+    char c;
+    ssize_t n;
+    do
+        n = read(child_cgroup_gate, &c, 1);
+    while (n < 0 && errno == EINTR);
+    close(child_cgroup_gate);
+    if (n != 1)
+        _exit(1); /* the parent failed to join us and reports why */
+    (void)ctx;
 }
 
 static void become_root_in_userns(void)
@@ -127,10 +178,15 @@ static void __attribute__((noreturn)) run_child(husk_init_ctx *ctx, ns_plan *pla
         ctx->drop_in_child(ctx->drop_data);
     /* Until READY, the init dies with `create`: nothing is left behind. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    wait_cgroup_gate(ctx);
     if (plan->two_stage)
         run_stage1(ctx, plan);
     if (plan->new_flags & CLONE_NEWUSER)
         request_maps(ctx, 0, &err);
+    if (child_unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
+        husk_error_errno(&err, "create cgroup namespace");
+        child_fail(ctx, &err);
+    }
     /* Container processes must not reach us through /proc/PID/exe (CVE-2019-5736). */
     prctl(PR_SET_DUMPABLE, 0);
     init_main(ctx);
@@ -208,6 +264,27 @@ out:
 int spawn_init(husk_init_ctx *ctx, ns_plan *plan, spawn_hooks_fn hooks, void *hooks_data,
                spawn_result *out, husk_error_t *err)
 {
+    return spawn_init_in_cgroup(ctx, plan, NULL, hooks, hooks_data, out, err);
+}
+
+/* Parent side after the clone: join the child to its cgroup unless CLONE_INTO_CGROUP did,
+ * then open the gate (closing it unopened makes the child exit). */
+static int open_cgroup_gate(const spawn_cgroup *cg, pid_t child, bool into, int gate,
+                            husk_error_t *err)
+{
+    int r = 0;
+    if (!into && cg->join)
+        r = cg->join(child, cg->data, err);
+    if (r == 0 && fs_write_all(gate, "1", 1) < 0)
+        r = husk_error_errno(err, "release the container init after joining its cgroup");
+    close(gate);
+    return r;
+}
+
+int spawn_init_in_cgroup(husk_init_ctx *ctx, ns_plan *plan, const spawn_cgroup *cg,
+                         spawn_hooks_fn hooks, void *hooks_data, spawn_result *out,
+                         husk_error_t *err)
+{
     int fds[2];
     out->init_pid = -1;
     out->console_fd = -1;
@@ -220,21 +297,53 @@ int spawn_init(husk_init_ctx *ctx, ns_plan *plan, spawn_hooks_fn hooks, void *ho
         return -1;
     }
 
+    uint64_t flags = plan->two_stage ? 0 : plan->new_flags;
+    int gate[2] = {-1, -1};
+    child_cgroup_gate = -1;
+    child_unshare_cgroupns = false;
+    if (cg && (cg->fd >= 0 || cg->join)) {
+        if (pipe2(gate, O_CLOEXEC) < 0) {
+            close(parent_end);
+            close(ctx->sync_fd);
+            return husk_error_errno(err, "create pipe");
+        }
+        child_cgroup_gate = gate[0];
+        /* The namespace's root is the cgroup of its creator at that time. */
+        child_unshare_cgroupns = (flags & CLONE_NEWCGROUP) != 0;
+        flags &= ~(uint64_t)CLONE_NEWCGROUP;
+    }
+
     fflush(NULL);
-    pid_t child = clone_with_flags(plan->two_stage ? 0 : plan->new_flags);
+    bool into = false;
+    pid_t child = clone_with_flags(flags, cg ? cg->fd : -1, &into);
     if (child < 0) {
         int saved = errno;
         close(parent_end);
         close(ctx->sync_fd);
+        if (gate[0] >= 0) {
+            close(gate[0]);
+            close(gate[1]);
+        }
         return husk_error_set(err, saved, "clone the container init (namespaces 0x%llx)",
                               (unsigned long long)plan->new_flags);
     }
     if (child == 0) {
         close(parent_end);
+        if (gate[1] >= 0)
+            close(gate[1]);
         run_child(ctx, plan);
     }
     close(ctx->sync_fd);
     ctx->sync_fd = -1;
+    if (gate[0] >= 0) {
+        close(gate[0]);
+        child_cgroup_gate = -1;
+        if (open_cgroup_gate(cg, child, into, gate[1], err) < 0) {
+            close(parent_end);
+            kill_and_reap(child, 0);
+            return -1;
+        }
+    }
 
     int r = drive_setup(ctx, plan, parent_end, &child, hooks, hooks_data, out, err);
     close(parent_end);

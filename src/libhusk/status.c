@@ -645,9 +645,15 @@ static int copy_spec_parts(oci_husk_state *st, const oci_spec *spec, husk_error_
         st->terminal = spec->process->terminal;
         st->terminal_present = true;
     }
+    /* For `husk exec`: the base process and the filter of every exec'd process. */
+    if (spec->process && CLONE_VIA_JSON(oci_process, spec->process, st->process, "process", err) < 0)
+        return -1;
     const oci_linux *linux_ = spec->linux;
     if (!linux_)
         return 0;
+    if (linux_->seccomp &&
+        CLONE_VIA_JSON(oci_linux_seccomp, linux_->seccomp, st->seccomp, "linux.seccomp", err) < 0)
+        return -1;
     if (linux_->cgroups_path && !(st->cgroup_path = strdup(linux_->cgroups_path)))
         return husk_error_errno(err, "copy linux.cgroupsPath");
     if (linux_->namespaces) {

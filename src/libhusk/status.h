@@ -113,7 +113,8 @@ int status_remove(status_lock_t *lock, husk_error_t *err);
 
 /* Fills a new oci_husk_state from a parsed config: ociVersion, id, bundle (made absolute),
  * rootfs (absolute, relative paths resolved against bundle), annotations, hooks, terminal,
- * namespaces, cgroupPath (linux.cgroupsPath as given), created (now, RFC 3339 UTC with
+ * namespaces, process and linux.seccomp (for `husk exec`), cgroupPath (linux.cgroupsPath as
+ * given), created (now, RFC 3339 UTC with
  * nanoseconds), owner (user name of the euid, "#UID" without a passwd entry, as runc
  * shows it), formatVersion and huskVersion. The caller sets pid and pid_start_time (see
  * status_set_init()) and any cgroup details, then calls status_write_state(). */

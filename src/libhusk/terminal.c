@@ -99,6 +99,11 @@ static int mount_console(int slave, husk_error_t *err)
 
 int terminal_setup(husk_init_ctx *ctx, husk_error_t *err)
 {
+    return terminal_setup_process(ctx, true, err);
+}
+
+int terminal_setup_process(husk_init_ctx *ctx, bool dev_console, husk_error_t *err)
+{
     const oci_process *proc = ctx->spec ? ctx->spec->process : NULL;
 
     /* The init leads a session of its own (as runc's does): a terminal of the caller is
@@ -152,7 +157,7 @@ int terminal_setup(husk_init_ctx *ctx, husk_error_t *err)
     for (int fd = 0; fd <= 2; fd++)
         if (dup2(slave, fd) < 0)
             return husk_error_errno(err, "dup the pty slave to fd %d", fd);
-    if (mount_console(slave, err) < 0)
+    if (dev_console && mount_console(slave, err) < 0)
         return -1;
     if (sync_send(ctx->sync_fd, SYNC_CONSOLE, 0, master, err) < 0)
         return husk_error_prefix(err, "send the pty master to the parent");

@@ -63,20 +63,34 @@ def test_features_capabilities_are_the_names_libcap_knows(features):
         assert c in caps
 
 
-def test_features_claims_no_cgroup_support_until_cgroups_are_built(features):
-    # Honest features: cgroup management lands with the cgroups issue, which flips these.
+def test_features_claims_cgroup_v1_and_v2_but_no_systemd_driver(features):
+    # Honest features: the cgroupfs driver handles v1, v2 and hybrid (test_cgroups.py); the
+    # systemd driver is not built.
     cg = features["linux"]["cgroup"]
-    assert cg["v1"] is False and cg["v2"] is False
+    assert cg["v1"] is True and cg["v2"] is True
     assert cg["systemd"] is False
 
 
-def test_features_seccomp_is_not_claimed_before_filters_are_applied(features):
-    # Filters are applied by the seccomp issue, which flips "enabled" and lists what
-    # libseccomp supports; until then the document claims nothing about seccomp.
+def test_features_seccomp_is_enabled_with_its_lists(features):
+    # features-linux.md "Seccomp": husk applies filters (tests/integration/test_seccomp.py),
+    # with every action and operator of config-linux.md and the flags it passes to seccomp(2).
     sc = features["linux"]["seccomp"]
-    assert sc["enabled"] is False
-    for key in ("actions", "operators", "archs", "knownFlags", "supportedFlags"):
-        assert key not in sc, key
+    assert sc["enabled"] is True
+    assert sorted(sc["actions"]) == sorted([
+        "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+        "SCMP_ACT_TRAP"])
+    assert sorted(sc["operators"]) == sorted([
+        "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+        "SCMP_CMP_NE", "SCMP_CMP_MASKED_EQ"])
+    assert {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"} <= \
+        set(sc["archs"])
+    flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]
+    assert sc["knownFlags"] == flags
+    assert set(sc["supportedFlags"]) <= set(flags)
+    # This 6.x kernel has them all (WAIT_KILLABLE_RECV since 5.19).
+    assert sc["supportedFlags"] == flags
 
 
 def test_features_lsm_and_idmap_entries_are_booleans(features):

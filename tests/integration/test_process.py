@@ -7,6 +7,8 @@ saw."""
 import hashlib
 import json
 import os
+import subprocess
+import time
 
 import pytest
 
@@ -436,3 +438,151 @@ def test_preserved_fds_are_passed(husk, make_bundle, container_id, tmp_path):
     fds = {f["fd"]: f["target"] for f in (seen["fds"] if isinstance(seen, dict) else seen)}
     assert sorted(fds) == [0, 1, 2, 3, 4], fds
     assert fds[3].endswith("/a") and fds[4].startswith("pipe:")
+
+
+# ---- user and capability errors fail create (runc's finalizeNamespace) ------------------
+
+ROOT_MAP = [{"containerID": 0, "hostID": 0, "size": 1000}]
+
+
+def create_fails(husk, bundle, cid, tmp_path):
+    """`husk create` must fail (its output goes to a file: the init would hold a pipe) and
+    leave no container behind; returns what it printed."""
+    out = tmp_path / ("create-%s.out" % cid)
+    with open(out, "w") as f:
+        rc = subprocess.run(husk.cmd("create", "--bundle", bundle, cid), stdout=f, stderr=f,
+                            stdin=subprocess.DEVNULL, timeout=30).returncode
+    text = out.read_text()
+    assert rc != 0, text
+    assert "does not exist" in husk("state", cid).stderr
+    return text
+
+
+def in_small_user_namespace(c):
+    # Container ids 0..999 are host ids 0..999: the rootfs stays reachable, and a higher
+    # id cannot be switched to.
+    c["linux"]["namespaces"].append({"type": "user"})
+    c["linux"]["uidMappings"] = ROOT_MAP
+    c["linux"]["gidMappings"] = ROOT_MAP
+
+
+def test_unmapped_user_uid_fails_create_naming_it(husk, make_bundle, container_id, tmp_path):
+    def edit(c):
+        in_small_user_namespace(c)
+        set_user(c, 5000, 0)
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "setresuid 5000 (process.user.uid)" in text
+
+
+def test_unmapped_user_gid_fails_create_naming_it(husk, make_bundle, container_id, tmp_path):
+    def edit(c):
+        in_small_user_namespace(c)
+        set_user(c, 0, 6000)
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "setresgid 6000 (process.user.gid)" in text
+
+
+def test_unmapped_additional_gid_fails_create_naming_it(husk, make_bundle, container_id,
+                                                        tmp_path):
+    def edit(c):
+        in_small_user_namespace(c)
+        set_user(c, 0, 0, additionalGids=[7000])
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "process.user.additionalGids" in text
+
+
+def test_effective_capability_not_permitted_fails_create_naming_it(husk, make_bundle,
+                                                                   container_id, tmp_path):
+    def edit(c):
+        c["process"]["capabilities"] = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                                        "permitted": []}
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "process.capabilities.effective: CAP_KILL is not in the permitted set" in text
+
+
+def test_inheritable_capability_outside_bounding_fails_create_naming_it(
+        husk, make_bundle, container_id, tmp_path):
+    def edit(c):
+        c["process"]["capabilities"] = {"bounding": ["CAP_KILL"], "permitted": ["CAP_CHOWN"],
+                                        "inheritable": ["CAP_CHOWN"]}
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "process.capabilities.inheritable: CAP_CHOWN is not in the bounding set" in text
+
+
+def test_unknown_capability_fails_create(husk, make_bundle, container_id, tmp_path):
+    def edit(c):
+        c["process"]["capabilities"]["permitted"] = ["CAP_NOT_A_CAP"]
+    text = create_fails(husk, make_bundle(args=["/bin/probe"], edit=edit), container_id,
+                        tmp_path)
+    assert "CAP_NOT_A_CAP" in text
+
+
+def test_created_container_already_runs_as_the_user_without_capabilities(
+        husk, make_bundle, container_id, tmp_path):
+    # Between create and start the init has its final credentials; exec.fifo (0622) is
+    # still reachable for it, and start runs the program.
+    def edit(c):
+        set_user(c, 1000, 1000, additionalGids=[5])
+        c["process"]["capabilities"] = {"bounding": [], "permitted": [], "effective": [],
+                                        "inheritable": [], "ambient": []}
+    bundle = make_bundle(args=["/bin/probe"], edit=edit)
+    pid_file = tmp_path / "init.pid"
+    out = tmp_path / "probe.out"
+    with open(out, "w") as f:
+        rc = subprocess.run(husk.cmd("create", "--bundle", bundle, "--pid-file", pid_file,
+                                     container_id), stdout=f, stderr=f,
+                            stdin=subprocess.DEVNULL, timeout=30).returncode
+    assert rc == 0, out.read_text()
+    pid = int(pid_file.read_text())
+    status = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            status[k] = v.split()
+    assert status["Uid"] == ["1000"] * 4 and status["Gid"] == ["1000"] * 4
+    assert status["Groups"] == ["5"]
+    assert all(int(status[k][0], 16) == 0 for k in ("CapPrm", "CapEff", "CapBnd"))
+    fifo = os.path.join(husk.root, container_id, "exec.fifo")
+    assert os.stat(fifo).st_mode & 0o777 == 0o622
+    assert husk("start", container_id).returncode == 0
+    assert wait_for_exit(pid)
+    seen = json.loads(out.read_text())
+    assert seen["uid"]["effective"] == 1000
+
+
+def wait_for_exit(pid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_start_container_hook_runs_with_the_container_process_credentials(
+        husk, make_bundle, container_id, tmp_path):
+    # As in runc: the init runs startContainer hooks after it switched user.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+
+    def edit(c):
+        set_user(c, 1000, 1000)
+        c["mounts"].append({"destination": "/tmp", "type": "bind", "source": str(shared),
+                            "options": ["rbind", "rw"]})
+        c["hooks"] = {"startContainer": [{"path": "/bin/sh", "args": [
+            "sh", "-c", "grep -E '^(Uid|CapEff)' /proc/self/status > /tmp/hook"]}]}
+    proc = run(husk, make_bundle(args=["/bin/true"], edit=edit), container_id)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(":", 1) for line in (shared / "hook").read_text().splitlines())
+    assert lines["Uid"].split() == ["1000"] * 4
+    assert int(lines["CapEff"].strip(), 16) == 0
