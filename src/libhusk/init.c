@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "lsm.h"
 #include "sync.h"
 #include "util/cleanup.h"
 
@@ -146,6 +147,8 @@ void init_main(husk_init_ctx *ctx)
      * `create`. A credential change clears the parent-death signal: set it again. */
     int pdeath = 0;
     prctl(PR_GET_PDEATHSIG, &pdeath);
+    if (lsm_apply_exec_labels(ctx->spec->process, &err) < 0)
+        fail_setup(ctx, &err);
     if (process_apply_identity(ctx, &err) < 0)
         fail_setup(ctx, &err);
     if (pdeath)
