@@ -70,8 +70,8 @@ static const struct {
     .cgroup_systemd_user = false, /* needs the systemd driver first */
     .cgroup_rdma = false,         /* no rdma controller support planned yet */
     .seccomp = true,              /* seccomp*.c: filters compiled with libseccomp, cached */
-    .apparmor = false,            /* profiles are not applied yet */
-    .selinux = false,             /* labels are not applied yet */
+    .apparmor = true,             /* lsm.c, when the host runs AppArmor */
+    .selinux = true,              /* lsm.c, when the host runs SELinux */
     .intel_rdt = false,
     .net_devices = false,
     .idmap_mounts = true, /* mount_setattr(MOUNT_ATTR_IDMAP) */
