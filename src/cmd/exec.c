@@ -79,7 +79,7 @@ static int parse_id(const char *s, const char *what, uint32_t *out, husk_error_t
 {
     long long v;
     if (str_to_ll(s, 0, UINT32_MAX - 1, &v) < 0)
-        return husk_error_set(err, EINVAL, "exec: %s: \"%s\" is not a numeric id", what, s);
+        return husk_error_set(err, 0, "exec: %s: \"%s\" is not a numeric id", what, s);
     *out = (uint32_t)v;
     return 0;
 }
@@ -88,7 +88,7 @@ static int parse_user(const char *arg, container_exec_opts *o, husk_error_t *err
 {
     char buf[64];
     if (strlen(arg) >= sizeof buf)
-        return husk_error_set(err, EINVAL, "exec: --user \"%s\": too long", arg);
+        return husk_error_set(err, 0, "exec: --user \"%s\": too long", arg);
     strcpy(buf, arg);
     char *colon = strchr(buf, ':');
     if (colon)

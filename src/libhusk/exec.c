@@ -30,6 +30,7 @@
 
 #include "cgroup/cgroup.h"
 #include "init.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "seccomp_filter.h"
 #include "spawn.h"
@@ -149,7 +150,9 @@ static void __attribute__((noreturn)) run_process(exec_run *r)
     husk_init_ctx *ctx = &r->ctx;
     /* Until the program runs, it dies with `husk exec`. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (terminal_setup_process(ctx, false, &err) < 0 || close_husk_fds(r, &err) < 0)
+    /* Before the fds of husk go: a warning for an LSM the host lacks goes to the log. */
+    if (lsm_apply_exec_labels(r->proc, &err) < 0 || terminal_setup_process(ctx, false, &err) < 0 ||
+        close_husk_fds(r, &err) < 0)
         child_fail(r, &err);
     join_keyring(r);
     if (process_apply_settings(ctx, &err) < 0)
@@ -304,13 +307,12 @@ static int check_status(const status_info_t *info, const container_exec_opts *o,
     case STATUS_PAUSED:
         if (o->ignore_paused)
             return 0;
-        return husk_error_set(err, EBUSY,
+        return husk_error_set(err, 0,
                               "cannot exec in a paused container \"%s\" (use --ignore-paused to "
                               "override)",
                               info->id);
     case STATUS_CREATING:
-        return husk_error_set(err, EBUSY, "cannot exec in container \"%s\": it is creating",
-                              info->id);
+        return husk_error_set(err, 0, "cannot exec in container \"%s\": it is creating", info->id);
     case STATUS_STOPPED:
         break;
     }
@@ -337,12 +339,12 @@ static int prepare(exec_run *r, const husk_runtime *rt, status_info_t *info, hus
     if (!(r->proc = exec_process_build(o, r->st->process, err)))
         return husk_error_prefix(err, "exec in container \"%s\"", r->id);
     if (r->proc->terminal && o->detach && !o->console_socket)
-        return husk_error_set(err, EINVAL,
+        return husk_error_set(err, 0,
                               "exec in container \"%s\": a terminal with --detach needs "
                               "--console-socket",
                               r->id);
     if (!r->proc->terminal && o->console_socket)
-        return husk_error_set(err, EINVAL,
+        return husk_error_set(err, 0,
                               "exec in container \"%s\": --console-socket needs a terminal "
                               "(--tty, or terminal: true in the process)",
                               r->id);
@@ -481,6 +483,10 @@ static int start_child(exec_run *r, exec_child *c, husk_error_t *err)
             rc = husk_error_errno(err, "exec: release the process after joining its cgroup");
         close(gate[1]);
     }
+    /* The process is in the container's cgroup now (a delete kills it with the rest): let
+     * go of the lock, which `resume` needs while an --ignore-paused process waits frozen. */
+    status_unlock(r->lock);
+    r->lock = NULL;
     if (rc == 0)
         rc = drive_child(r, sock, c, err);
     if (rc < 0) {
@@ -586,11 +592,17 @@ int container_exec(const husk_runtime *rt, const char *id, const container_exec_
     forwarded_signals(&sigs);
     bool blocked = false;
 
-    /* Shared: delete, pause and kill wait until the process is set up. */
+    /* Shared: delete, pause and kill wait until the process is in the container's cgroup. */
     if (status_lock(rt->root, id, false, &r.lock, err) < 0 ||
         status_get_locked(r.lock, &info, err) < 0 || check_status(info, opts, err) < 0 ||
         prepare(&r, rt, info, err) < 0)
         return -1;
+    /* A paused container freezes the clone as soon as it exists, before it can drop its
+     * copy of the lock: `resume` would wait for it forever. Let go of the lock first. */
+    if (info->status == STATUS_PAUSED) {
+        status_unlock(r.lock);
+        r.lock = NULL;
+    }
     if (!opts->detach) {
         blocked = sigprocmask(SIG_BLOCK, &sigs, &old) == 0;
         if (!blocked)
@@ -599,8 +611,6 @@ int container_exec(const husk_runtime *rt, const char *id, const container_exec_
     int status = -1;
     if (start_child(&r, &c, err) < 0)
         goto out;
-    status_unlock(r.lock);
-    r.lock = NULL;
     if (opts->pid_file && write_pid_file(opts->pid_file, c.pid, err) < 0) {
         kill(c.pid, SIGKILL);
         if (!opts->detach)

@@ -40,7 +40,7 @@ int exec_env_set(char ***env, size_t *len, const char *entry, husk_error_t *err)
 {
     size_t n = env_name_len(entry);
     if (n == 0 || !strchr(entry, '='))
-        return husk_error_set(err, EINVAL, "--env \"%s\": not NAME=VALUE", entry);
+        return husk_error_set(err, 0, "--env \"%s\": not NAME=VALUE", entry);
     char *copy = strdup(entry);
     if (!copy)
         return husk_error_set(err, ENOMEM, "--env %s", entry);
@@ -174,7 +174,7 @@ static oci_process *from_flags(const container_exec_opts *o, const oci_process *
                                husk_error_t *err)
 {
     if (o->n_args == 0) {
-        husk_error_set(err, EINVAL,
+        husk_error_set(err, 0,
                        "no command to run: husk exec [OPTIONS] <container-id> COMMAND [ARGS...] "
                        "(or --process FILE)");
         return NULL;
@@ -242,12 +242,12 @@ static oci_process *from_file(const container_exec_opts *o, husk_error_t *err)
 {
     const char *flag = process_flag_given(o);
     if (flag) {
-        husk_error_set(err, EINVAL, "--process %s: %s sets the process too: put it in the file",
+        husk_error_set(err, 0, "--process %s: %s sets the process too: put it in the file",
                        o->process_file, flag);
         return NULL;
     }
     if (o->n_args) {
-        husk_error_set(err, EINVAL,
+        husk_error_set(err, 0,
                        "--process %s: the command comes from the file (\"%s\" after the "
                        "container id)",
                        o->process_file, o->args[0]);
@@ -256,8 +256,7 @@ static oci_process *from_file(const container_exec_opts *o, husk_error_t *err)
     cleanup_free char *msg = NULL;
     oci_process *p = oci_process_parse_file(o->process_file, NULL, &msg);
     if (!p) {
-        husk_error_set(err, errno == ENOENT ? ENOENT : EINVAL, "--process %s: %s", o->process_file,
-                       msg ? msg : "cannot parse");
+        husk_error_set(err, 0, "--process %s: %s", o->process_file, msg ? msg : "cannot parse");
         return NULL;
     }
     if (o->tty) {
@@ -322,9 +321,8 @@ oci_process *exec_process_build(const container_exec_opts *o, const oci_process 
     if (inherit(p, base, err) < 0)
         return NULL;
     if (!p->args_len || !p->args[0] || !*p->args[0])
-        return husk_error_set(err, EINVAL, "process.args must name the program to run"), NULL;
+        return husk_error_set(err, 0, "process.args must name the program to run"), NULL;
     if (p->cwd && p->cwd[0] != '/')
-        return husk_error_set(err, EINVAL, "process.cwd \"%s\" must be an absolute path", p->cwd),
-               NULL;
+        return husk_error_set(err, 0, "process.cwd \"%s\" must be an absolute path", p->cwd), NULL;
     return steal_pointer(&guard);
 }

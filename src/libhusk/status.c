@@ -646,7 +646,8 @@ static int copy_spec_parts(oci_husk_state *st, const oci_spec *spec, husk_error_
         st->terminal_present = true;
     }
     /* For `husk exec`: the base process and the filter of every exec'd process. */
-    if (spec->process && CLONE_VIA_JSON(oci_process, spec->process, st->process, "process", err) < 0)
+    if (spec->process &&
+        CLONE_VIA_JSON(oci_process, spec->process, st->process, "process", err) < 0)
         return -1;
     const oci_linux *linux_ = spec->linux;
     if (!linux_)
