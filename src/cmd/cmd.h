@@ -45,6 +45,9 @@ int cmd_validate(const husk_globals *g, int argc, char **argv, husk_error_t *err
 int cmd_pause(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 int cmd_resume(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 int cmd_exec(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_update(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_events(const husk_globals *g, int argc, char **argv, husk_error_t *err);
+int cmd_ps(const husk_globals *g, int argc, char **argv, husk_error_t *err);
 
 /* Placeholder for commands of the mission that are not built yet: it says so and fails. */
 int cmd_not_built(const husk_globals *g, int argc, char **argv, husk_error_t *err);
