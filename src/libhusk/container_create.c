@@ -137,28 +137,6 @@ static void log_warnings(husk_problems *warnings)
         husk_warn("%s", warnings->warnings[i]);
 }
 
-static int write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
-{
-    char text[32];
-    int n = snprintf(text, sizeof text, "%d", pid);
-    cleanup_free char *copy = strdup(pid_file);
-    if (!copy)
-        return husk_error_set(err, ENOMEM, "pid file %s", pid_file);
-    char *slash = strrchr(copy, '/');
-    const char *dir = ".", *name = copy;
-    if (slash) {
-        *slash = '\0';
-        dir = slash == copy ? "/" : copy;
-        name = slash + 1;
-    }
-    cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0)
-        return husk_error_errno(err, "pid file %s: open directory %s", pid_file, dir);
-    if (fs_write_atomic_at(dirfd, name, text, (size_t)n, 0644, err) < 0)
-        return husk_error_prefix(err, "pid file %s", pid_file);
-    return 0;
-}
-
 /* The host id that id `in_container` of a mapping list stands for; -1 when unmapped. */
 static long long mapped_host_id(oci_linux_id_mapping **maps, size_t n, uint32_t in_container)
 {
@@ -414,7 +392,7 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
     }
     if (status_write_state(lock, state, err) < 0)
         goto fail_kill;
-    if (opts->pid_file && write_pid_file(opts->pid_file, spawned.init_pid, err) < 0)
+    if (opts->pid_file && fs_write_pid_file(opts->pid_file, spawned.init_pid, err) < 0)
         goto fail_kill;
     r = 0;
     goto out;

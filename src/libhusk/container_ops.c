@@ -160,9 +160,9 @@ static int signal_all_processes(const oci_husk_state *st, int sig, husk_error_t 
     if (cgroup_load(st, &cg, err) < 0)
         return husk_error_prefix(err, "container \"%s\"", st->id);
     if (cg)
-        return cgroup_kill_all(cg, sig, err) < 0 ? husk_error_prefix(err, "container \"%s\"",
-                                                                     st->id)
-                                                 : 0;
+        return cgroup_kill_all(cg, sig, err) < 0
+                   ? husk_error_prefix(err, "container \"%s\"", st->id)
+                   : 0;
     const char *type = own_namespace(st);
     if (!type)
         return husk_error_set(err, 0,

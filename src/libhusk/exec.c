@@ -506,28 +506,6 @@ static int start_child(exec_run *r, exec_child *c, husk_error_t *err)
 
 /* ---- parent: after the exec -------------------------------------------------------------- */
 
-static int write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
-{
-    char text[32];
-    int n = snprintf(text, sizeof text, "%d", pid);
-    cleanup_free char *copy = strdup(pid_file);
-    if (!copy)
-        return husk_error_set(err, ENOMEM, "pid file %s", pid_file);
-    char *slash = strrchr(copy, '/');
-    const char *dir = ".", *name = copy;
-    if (slash) {
-        *slash = '\0';
-        dir = slash == copy ? "/" : copy;
-        name = slash + 1;
-    }
-    cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0)
-        return husk_error_errno(err, "pid file %s: open directory %s", pid_file, dir);
-    if (fs_write_atomic_at(dirfd, name, text, (size_t)n, 0644, err) < 0)
-        return husk_error_prefix(err, "pid file %s", pid_file);
-    return 0;
-}
-
 /* Every signal a caller may send us goes to the process (SIGCHLD only wakes us). */
 static void forwarded_signals(sigset_t *set)
 {
@@ -611,7 +589,7 @@ int container_exec(const husk_runtime *rt, const char *id, const container_exec_
     int status = -1;
     if (start_child(&r, &c, err) < 0)
         goto out;
-    if (opts->pid_file && write_pid_file(opts->pid_file, c.pid, err) < 0) {
+    if (opts->pid_file && fs_write_pid_file(opts->pid_file, c.pid, err) < 0) {
         kill(c.pid, SIGKILL);
         if (!opts->detach)
             reap(c.pid);

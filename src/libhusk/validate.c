@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "oci_runtime.h"
+#include "rlimits.h"
 #include "util/cleanup.h"
 
 /* ---- the problem list ------------------------------------------------------------------ */
@@ -203,34 +204,10 @@ long husk_parse_id_list(const char *s, const char **why)
     return count;
 }
 
-static const struct {
-    const char *name;
-    int resource;
-} rlimits[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
-
+/* One table of rlimit names for validation and for applying them (rlimits.c). */
 int husk_rlimit_from_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++)
-        if (!strcmp(rlimits[i].name, name))
-            return rlimits[i].resource;
-    return -1;
+    return rlimits_from_name(name);
 }
 
 bool husk_capability_known(const char *name)

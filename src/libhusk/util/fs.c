@@ -228,3 +228,25 @@ int fs_write_all(int fd, const void *buf, size_t len)
     }
     return 0;
 }
+
+int fs_write_pid_file(const char *pid_file, pid_t pid, husk_error_t *err)
+{
+    char text[32];
+    int n = snprintf(text, sizeof text, "%d", pid);
+    cleanup_free char *copy = strdup(pid_file);
+    if (!copy)
+        return husk_error_set(err, ENOMEM, "pid file %s", pid_file);
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".", *name = copy;
+    if (slash) {
+        *slash = '\0';
+        dir = slash == copy ? "/" : copy;
+        name = slash + 1;
+    }
+    cleanup_close int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return husk_error_errno(err, "pid file %s: open directory %s", pid_file, dir);
+    if (fs_write_atomic_at(dirfd, name, text, (size_t)n, 0644, err) < 0)
+        return husk_error_prefix(err, "pid file %s", pid_file);
+    return 0;
+}

@@ -69,4 +69,8 @@ bool fs_have_openat2(void);
 /* Writes all of buf, retrying on EINTR and short writes; -1 with errno on failure. */
 int fs_write_all(int fd, const void *buf, size_t len);
 
+/* Writes the decimal pid to path atomically (a temporary file renamed into place), as
+ * --pid-file callers (conmon, the containerd shim) expect. */
+int fs_write_pid_file(const char *path, pid_t pid, husk_error_t *err);
+
 #endif
