@@ -3,7 +3,7 @@
 # to build (and, for "test", to test), only those that are missing.
 HUSK_BUILD_DEPS="autoconf automake libtool pkg-config make gcc libc6-dev python3
 libyajl-dev libseccomp-dev libcap-dev libselinux1-dev busybox-static jq"
-HUSK_TEST_DEPS="python3-pytest uidmap procps"
+HUSK_TEST_DEPS="python3-pytest uidmap procps podman conmon containerd catatonit"
 
 deps_install() {
     local want="$HUSK_BUILD_DEPS" missing=() p

@@ -28,7 +28,7 @@ cd "$top"
 
 export HUSK="$top/_build/husk"
 rc=0
-/usr/bin/python3 -m pytest -p no:cacheprovider -q -ra tests/integration "$@" || rc=$?
+/usr/bin/python3 -m pytest -p no:cacheprovider -q -ra tests/integration tests/clients "$@" || rc=$?
 # pytest exits 5 when it collected nothing: that is a failure of the suite here.
 
 # The cgroup-v2 lane (docs/testing.md): husk on pure cgroup v2 under Debian's kernel in qemu.

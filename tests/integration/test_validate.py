@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from conftest import REPO
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 INVALID = os.path.join(REPO, "tests", "invalid")
 CORPUS = sorted(os.path.basename(p)[:-len(".json")]

@@ -360,6 +360,8 @@ static bool unified_offers(const cg_hierarchy *v2h, const char *ctrl)
     return cg_list_has(avail, ctrl);
 }
 
+#define PLAN_MAX 24
+
 typedef struct join_plan {
     const char *key;
     const cg_hierarchy *h;
@@ -385,6 +387,36 @@ static bool devices_by_ebpf(int mode, const cg_hierarchy *devh)
      * when asked (HUSK_CGROUP_DEVICES=ebpf), an eBPF program on the unified hierarchy. */
     const char *force = getenv("HUSK_CGROUP_DEVICES");
     return !devh || (force && strcmp(force, "ebpf") == 0);
+}
+
+static bool plan_has(const join_plan *plan, size_t n, const cg_hierarchy *h)
+{
+    for (size_t i = 0; i < n; i++)
+        if (plan[i].h == h)
+            return true;
+    return false;
+}
+
+/* The container joins every mounted v1 hierarchy, as runc does, not only those its
+ * resources use: engines read its memory, cpu and pids accounting (ctr tasks metrics,
+ * podman stats) from them, and it must not stay in its caller's cgroups. Each one is
+ * keyed by its first controller ("cpu" of "cpu,cpuacct", "name=systemd"). skip: the v1
+ * devices hierarchy when an eBPF program enforces the device rules instead. */
+static void plan_all_v1(const cg_hierarchy *h, size_t nh, const cg_hierarchy *skip, join_plan *plan,
+                        size_t *np)
+{
+    static char keys[PLAN_MAX][64];
+    for (size_t i = 0; i < nh && *np < PLAN_MAX; i++) {
+        if (h[i].v2 || &h[i] == skip || !h[i].controllers || !h[i].controllers[0] ||
+            plan_has(plan, *np, &h[i]))
+            continue;
+        size_t len = strcspn(h[i].controllers, ",");
+        if (len >= sizeof keys[0])
+            continue;
+        memcpy(keys[*np], h[i].controllers, len);
+        keys[*np][len] = '\0';
+        plan_add(plan, np, keys[*np], &h[i]);
+    }
 }
 
 static int build_plan(int mode, const oci_linux_resources *r, const cg_hierarchy *h, size_t nh,
@@ -448,6 +480,7 @@ static int build_plan(int mode, const oci_linux_resources *r, const cg_hierarchy
                               "on this host (no %s hierarchy mounted under %s)",
                               field_of(c), c, c, CGROUP_ROOT);
     }
+    plan_all_v1(h, nh, *ebpf ? cg_find_v1(h, nh, "devices") : NULL, plan, np);
     return 0;
 }
 
@@ -491,7 +524,7 @@ int cgroup_create(const oci_spec *spec, const cgroup_create_opts *opts, husk_cgr
     size_t nh;
     if (cg_hierarchies(&h, &nh, err) < 0)
         return -1;
-    join_plan plan[24];
+    join_plan plan[PLAN_MAX];
     size_t np;
     bool ebpf;
     if (build_plan(mode, r, h, nh, plan, &np, &ebpf, err) < 0)
@@ -586,6 +619,10 @@ int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t 
             if (!clean || asprintf(&dir, "%s/%s", cg->e[i].dir, clean) < 0)
                 return husk_error_set(err, ENOMEM, "cgroup %s", sub);
         }
+        /* A cpuset sub-cgroup made by the caller has no cpus or mems yet: a process
+         * cannot join it (ENOSPC) until they are set, so inherit the container's. */
+        if (dir && !strcmp(cg->e[i].key, "cpuset") && cpuset_fill(dir, err) < 0)
+            return husk_error_prefix(err, "join the container's cgroup");
         if (cg_write(dir ? dir : cg->e[i].dir, "cgroup.procs", value, NULL, err) < 0)
             return husk_error_prefix(err, "join the container's cgroup");
     }
