@@ -11,6 +11,7 @@
 
 #include "seccomp_filter.h"
 #include "util/cleanup.h"
+#include "util/builder.h"
 
 /*
  * ---- What husk supports: the one table ---------------------------------------------
@@ -112,28 +113,6 @@ static const char *const seccomp_flags[] = {
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- building the document ------------------------------------------------------------ */
-
-/* Allocation helpers that remember a failure, so that building reads straight through and
- * is checked once at the end. */
-typedef struct builder {
-    bool oom;
-} builder;
-
-static void *b_new(builder *b, size_t size)
-{
-    void *p = calloc(1, size);
-    if (!p)
-        b->oom = true;
-    return p;
-}
-
-static char *b_str(builder *b, const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        b->oom = true;
-    return copy;
-}
 
 /* A copy of n strings; never NULL unless allocation fails, so an empty list stays []. */
 static char **b_strv(builder *b, const char *const *src, size_t n, size_t *len_out)

@@ -7,6 +7,7 @@
 
 #include "util/cleanup.h"
 #include "util/strv.h"
+#include "util/builder.h"
 
 /* ---- the defaults (the same as `runc spec`, with this husk's spec version) ------------ */
 
@@ -68,28 +69,6 @@ static const char *const default_readonly_paths[] = {
 };
 
 /* ---- building ------------------------------------------------------------------------- */
-
-/* Allocation helpers that remember a failure, so that building reads straight through and
- * is checked once at the end. */
-typedef struct builder {
-    bool oom;
-} builder;
-
-static void *b_new(builder *b, size_t size)
-{
-    void *p = calloc(1, size);
-    if (!p)
-        b->oom = true;
-    return p;
-}
-
-static char *b_str(builder *b, const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        b->oom = true;
-    return copy;
-}
 
 /* Copies a NULL-terminated list, leaving out the entries that start with skip_prefix. */
 static char **b_strv(builder *b, const char *const *src, const char *skip_prefix, size_t *len_out)
