@@ -316,13 +316,5 @@ char *features_generate_json(husk_error_t *err)
         husk_error_set(err, 0, "features document: %s", errmsg ? errmsg : "generation failed");
         return NULL;
     }
-    size_t len = strlen(json);
-    if (len > 0 && json[len - 1] == '\n')
-        return steal_pointer(&json);
-    char *out = NULL;
-    if (asprintf(&out, "%s\n", json) < 0) {
-        husk_error_set(err, ENOMEM, "features document");
-        return NULL;
-    }
-    return out;
+    return steal_pointer(&json); /* pretty output ends with a newline */
 }

@@ -272,13 +272,5 @@ char *spec_default_generate_json(bool rootless, uid_t uid, gid_t gid, husk_error
         husk_error_set(err, 0, "default config: %s", errmsg ? errmsg : "generation failed");
         return NULL;
     }
-    size_t len = strlen(json);
-    if (len > 0 && json[len - 1] == '\n')
-        return steal_pointer(&json);
-    char *out = NULL;
-    if (asprintf(&out, "%s\n", json) < 0) {
-        husk_error_set(err, ENOMEM, "default config");
-        return NULL;
-    }
-    return out;
+    return steal_pointer(&json); /* pretty output ends with a newline */
 }

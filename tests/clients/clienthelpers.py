@@ -6,6 +6,7 @@ that gives every call a private `--root` (podman itself never passes one, and th
 import os
 import shlex
 import shutil
+import time
 
 import pytest
 
@@ -43,3 +44,24 @@ def write_root_wrapper(path, husk, root):
                 % (shlex.quote(str(husk)), shlex.quote(str(root))))
     os.chmod(str(path), 0o755)
     return str(path)
+
+
+def out_of(p):
+    return "exit %d\nstdout: %s\nstderr: %s" % (p.returncode, p.stdout, p.stderr)
+
+
+def wait_for(cond, timeout=20, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False

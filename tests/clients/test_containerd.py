@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 import clientenv
-from clienthelpers import husk_binary, need_root_and_tools
+from clienthelpers import husk_binary, need_root_and_tools, out_of, pid_alive, wait_for
 
 
 class CtrHusk:
@@ -80,27 +80,6 @@ def ctr(tmp_path_factory, rootfs_tar):
         clientenv.remove_tree(work)
     assert not problems, problems
     assert not left, "state left under the husk root: %s" % left
-
-
-def out_of(p):
-    return "exit %d\nstdout: %s\nstderr: %s" % (p.returncode, p.stdout, p.stderr)
-
-
-def wait_for(cond, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for %s" % what)
-
-
-def pid_alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return False
 
 
 def cgroup_paths(pid):

@@ -10,12 +10,12 @@ the host lacks skip with the reason. Every container is put below a parent cgrou
 the test (/husk-test-<uuid>), which the fixture removes afterwards."""
 import json
 import os
-import signal
 import subprocess
 import time
 import uuid
 
 import pytest
+from waiting import wait_for
 
 CG = "/sys/fs/cgroup"
 
@@ -73,17 +73,6 @@ def need_v1(*ctrls):
     missing = [c for c in ctrls if c not in V1]
     if MODE == "v2" or missing:
         pytest.skip("needs the v1 %s hierarchy" % ",".join(missing or ctrls))
-
-
-def wait_for(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -16,17 +16,9 @@ import threading
 import time
 
 import pytest
+from waiting import wait_for
 
 SLEEP = ["/bin/probe", "sleep", "60"]
-
-
-def wait_for(cond, timeout=10, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for " + what)
 
 
 class Ctr:

@@ -15,6 +15,7 @@ import time
 import uuid
 
 import pytest
+from waiting import wait_for
 
 STATE_FIELDS = {"ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "owner",
                 "annotations"}
@@ -23,17 +24,6 @@ TRAP_TERM_42 = ["/bin/sh", "-c", "trap 'exit 42' TERM; echo ready; sleep 100 & w
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-def wait_for(pred, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(0.02)
-
 
 def parse_rfc3339(text):
     m = RFC3339.match(text)
