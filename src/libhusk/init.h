@@ -66,6 +66,13 @@ int devices_setup(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_finish(husk_init_ctx *ctx, husk_error_t *err);
 
+/* mounts_idmap.c, parent side: for every idmap/ridmap (or id-mapped) bind mount, clones the
+ * source, id-maps the clone and sends it to the init (SYNC_MOUNT_FD), which attaches it in
+ * mounts_apply. userns_pid is a process in the container's user namespace, with its maps
+ * written (the mappings of a mount without its own), 0 when the container has none. Does
+ * nothing, without a syscall, for a config without such mounts. */
+int mounts_idmap_send(const husk_init_ctx *ctx, pid_t userns_pid, int sock, husk_error_t *err);
+
 /* rootfs.c, parent side. Without a mount namespace (none in linux.namespaces) the steps
  * above mount in the runtime's (host's) namespace and rootfs_pivot only chroots, so the
  * container's mounts under the rootfs show on the host. `create` takes a snapshot of the

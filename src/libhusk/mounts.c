@@ -6,7 +6,8 @@
  * friends) and the syscalls get /proc/self/fd/N or the fd itself, so a symlink in the
  * image cannot send a mount outside the rootfs. Bind mounts use the new mount API: the
  * clone of the source gets its attributes (ro, nosuid, idmap...) while it is still
- * detached, so it is never visible with the wrong ones.
+ * detached, so it is never visible with the wrong ones. The clone of an idmap bind comes
+ * from the parent (mounts_idmap.c): the init only attaches it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@ int mnt_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, husk_error_t
     return 0;
 }
 
-int mnt_bind(int srcfd, int dstfd, const mnt_bind_req *req, husk_error_t *err)
+int mnt_clone(int srcfd, const mnt_bind_req *req, husk_error_t *err)
 {
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
     if (req->recursive)
@@ -61,8 +62,21 @@ int mnt_bind(int srcfd, int dstfd, const mnt_bind_req *req, husk_error_t *err)
         return -1;
     if (req->rec && mnt_setattr(tree, true, req->rec_set, req->rec_clr, err) < 0)
         return -1;
+    return steal_fd(&tree);
+}
+
+int mnt_attach(int tree, int dstfd, husk_error_t *err)
+{
     if (move_mount(tree, "", dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return husk_error_errno(err, "move_mount");
+    return 0;
+}
+
+int mnt_bind(int srcfd, int dstfd, const mnt_bind_req *req, husk_error_t *err)
+{
+    cleanup_close int tree = mnt_clone(srcfd, req, err);
+    if (tree < 0 || mnt_attach(tree, dstfd, err) < 0)
+        return -1;
     return steal_fd(&tree);
 }
 
@@ -99,6 +113,44 @@ bool mnt_has_mount_ns(const husk_init_ctx *ctx)
     return false;
 }
 
+bool mnt_is_bind(const oci_mount *m, const mount_opts *o)
+{
+    return o->bind || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+int mnt_error_prefix(husk_error_t *err, size_t i, const oci_mount *m)
+{
+    return husk_error_prefix(err, "mount %zu (%s, type %s)", i,
+                             m->destination ? m->destination : "", m->type ? m->type : "none");
+}
+
+/* The host path of the source of a bind mount: absolute, or relative to the bundle. */
+int mnt_open_bind_source(const char *bundle, const oci_mount *m, husk_error_t *err)
+{
+    const char *src = m->source;
+    if (!src || !*src)
+        return husk_error_set(err, EINVAL, "bind mount without a source");
+    cleanup_free char *joined = NULL;
+    if (src[0] != '/') {
+        if (asprintf(&joined, "%s/%s", bundle, src) < 0)
+            return husk_error_set(err, ENOMEM, "source %s", src);
+        src = joined;
+    }
+    int fd = open(src, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return husk_error_errno(err, "source %s", src);
+    return fd;
+}
+
+void mnt_bind_req_from_opts(const mount_opts *o, mnt_bind_req *req)
+{
+    req->recursive = o->flags & MS_REC;
+    mount_opts_bind_attrs(o, &req->attr_set, &req->attr_clr);
+    req->rec = o->rec_attr;
+    req->rec_set = o->rec_attr_set;
+    req->rec_clr = o->rec_attr_clr;
+}
+
 bool mnt_selinux_enabled(void)
 {
     static int enabled = -1;
@@ -111,6 +163,7 @@ bool mnt_selinux_enabled(void)
 
 typedef struct mount_job {
     husk_init_ctx *ctx;
+    size_t index; /* in spec->mounts */
     const oci_mount *m;
     char *dest; /* absolute container path */
     const char *type;
@@ -121,24 +174,6 @@ typedef struct mount_job {
 static bool type_is(const mount_job *j, const char *t)
 {
     return j->type && strcmp(j->type, t) == 0;
-}
-
-/* The host path of the source of a bind mount: absolute, or relative to the bundle. */
-static int open_bind_source(const mount_job *j, husk_error_t *err)
-{
-    const char *src = j->m->source;
-    if (!src || !*src)
-        return husk_error_set(err, EINVAL, "bind mount without a source");
-    cleanup_free char *joined = NULL;
-    if (src[0] != '/') {
-        if (asprintf(&joined, "%s/%s", j->ctx->bundle, src) < 0)
-            return husk_error_set(err, ENOMEM, "source %s", src);
-        src = joined;
-    }
-    int fd = open(src, O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return husk_error_errno(err, "source %s", src);
-    return fd;
 }
 
 /* Where fd is, as a container path (the rootfs is "/"); out has PATH_MAX bytes. */
@@ -226,36 +261,18 @@ static int apply_propagation(const mount_job *j, int mntfd, husk_error_t *err)
     return 0;
 }
 
-static int bind_request(const mount_job *j, mnt_bind_req *req, husk_error_t *err)
+/* srcfd is the source, or with an idmap the clone the parent made of it (already
+ * id-mapped and with its per-mount options): then it only has to be attached. */
+static int mount_bind_at(const mount_job *j, int srcfd, bool clone, int destfd, husk_error_t *err)
 {
-    req->recursive = j->o.flags & MS_REC;
-    mount_opts_bind_attrs(&j->o, &req->attr_set, &req->attr_clr);
-    req->rec = j->o.rec_attr;
-    req->rec_set = j->o.rec_attr_set;
-    req->rec_clr = j->o.rec_attr_clr;
-    req->userns_fd = -1;
-    if (j->o.idmap || j->m->uid_mappings || j->m->gid_mappings) {
-        req->userns_fd = mnt_idmap_userns(j->ctx, j->m, err);
-        if (req->userns_fd < 0)
-            return -1;
-        req->idmap_rec = j->o.idmap_rec || (!j->o.idmap && req->recursive);
-    }
-    return 0;
-}
-
-static int mount_bind_at(const mount_job *j, int srcfd, int destfd, husk_error_t *err)
-{
+    if (clone)
+        return mnt_attach(srcfd, destfd, err) < 0 ? -1 : apply_propagation(j, srcfd, err);
     mnt_bind_req req = MNT_BIND_REQ_INIT;
-    if (bind_request(j, &req, err) < 0)
-        return -1;
-    int mntfd = mnt_bind(srcfd, destfd, &req, err);
-    if (req.userns_fd >= 0)
-        close(req.userns_fd);
+    mnt_bind_req_from_opts(&j->o, &req);
+    cleanup_close int mntfd = mnt_bind(srcfd, destfd, &req, err);
     if (mntfd < 0)
         return -1;
-    int ret = apply_propagation(j, mntfd, err);
-    close(mntfd);
-    return ret;
+    return apply_propagation(j, mntfd, err);
 }
 
 static int mount_bind_one(const mount_job *j, husk_error_t *err)
@@ -274,7 +291,9 @@ static int mount_bind_one(const mount_job *j, husk_error_t *err)
         return apply_propagation(j, fd, err);
     }
     /* The source first: a bad source must leave nothing behind in the rootfs. */
-    cleanup_close int srcfd = open_bind_source(j, err);
+    bool clone = mnt_idmap_by_parent(j->m, &j->o);
+    cleanup_close int srcfd = clone ? mnt_idmap_receive(j->ctx, j->index, err)
+                                    : mnt_open_bind_source(j->ctx->bundle, j->m, err);
     if (srcfd < 0)
         return -1;
     struct stat st;
@@ -287,7 +306,7 @@ static int mount_bind_one(const mount_job *j, husk_error_t *err)
         return -1;
     if (check_proc_destination(j, destfd, srcfd, err) < 0)
         return -1;
-    return mount_bind_at(j, srcfd, destfd, err);
+    return mount_bind_at(j, srcfd, clone, destfd, err);
 }
 
 /* Under a user namespace without its own network namespace the kernel refuses a new
@@ -306,7 +325,7 @@ static int mount_sysfs_fallback(const mount_job *j, int destfd, husk_error_t *er
     bj.o.rec_attr = bj.o.rec_attr || set || clr;
     bj.o.rec_attr_set |= set;
     bj.o.rec_attr_clr |= clr;
-    return mount_bind_at(&bj, srcfd, destfd, err);
+    return mount_bind_at(&bj, srcfd, false, destfd, err);
 }
 
 static int fs_data(const mount_job *j, char **data, husk_error_t *err)
@@ -396,10 +415,12 @@ static int mount_fs_one(const mount_job *j, husk_error_t *err)
     return 0;
 }
 
-static int mount_job_init(mount_job *j, husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err)
+static int mount_job_init(mount_job *j, husk_init_ctx *ctx, size_t i, husk_error_t *err)
 {
+    const oci_mount *m = ctx->spec->mounts[i];
     memset(j, 0, sizeof *j);
     j->ctx = ctx;
+    j->index = i;
     j->m = m;
     if (!m->destination || !*m->destination)
         return husk_error_set(err, EINVAL, "empty destination");
@@ -411,7 +432,7 @@ static int mount_job_init(mount_job *j, husk_init_ctx *ctx, const oci_mount *m, 
     if (mount_opts_parse(m->options, m->options ? m->options_len : 0, &j->o, err) < 0)
         return -1;
     j->type = m->type && *m->type ? m->type : NULL;
-    j->bind = j->o.bind || type_is(j, "bind");
+    j->bind = mnt_is_bind(m, &j->o);
     if (j->bind)
         j->o.flags |= MS_BIND;
     if (!j->bind && !j->type)
@@ -427,15 +448,13 @@ static void mount_job_free(mount_job *j)
 
 static int mounts_apply_one(husk_init_ctx *ctx, size_t i, husk_error_t *err)
 {
-    const oci_mount *m = ctx->spec->mounts[i];
     mount_job j;
-    int ret = mount_job_init(&j, ctx, m, err);
+    int ret = mount_job_init(&j, ctx, i, err);
     if (ret == 0)
         ret = j.bind ? mount_bind_one(&j, err) : mount_fs_one(&j, err);
     mount_job_free(&j);
     if (ret < 0)
-        return husk_error_prefix(err, "mount %zu (%s, type %s)", i,
-                                 m->destination ? m->destination : "", m->type ? m->type : "none");
+        return mnt_error_prefix(err, i, ctx->spec->mounts[i]);
     return 0;
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Helpers shared by rootfs.c, mounts.c, mounts_special.c and devices.c (not a public API). */
+/* Helpers shared by rootfs.c, mounts.c, mounts_special.c, mounts_idmap.c and devices.c (not a
+ * public API). */
 #ifndef HUSK_MOUNTS_INTERNAL_H
 #define HUSK_MOUNTS_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "init.h"
@@ -27,10 +29,30 @@ typedef struct mnt_bind_req {
         .userns_fd = -1                                                                            \
     }
 
-/* Clones srcfd's mount tree (open_tree), applies req to the clone and attaches it on top
- * of dstfd (move_mount). Returns an fd of the new mount's root, which stays valid as a
+/* Clones srcfd's mount tree (open_tree) and applies req to the clone, which stays
+ * detached: returns its fd. */
+int mnt_clone(int srcfd, const mnt_bind_req *req, husk_error_t *err);
+
+/* Attaches the detached tree on top of dstfd (move_mount); tree then stays valid as a
+ * handle on the new mount. */
+int mnt_attach(int tree, int dstfd, husk_error_t *err);
+
+/* mnt_clone + mnt_attach. Returns an fd of the new mount's root, which stays valid as a
  * handle on that mount (propagation changes, later remounts). */
 int mnt_bind(int srcfd, int dstfd, const mnt_bind_req *req, husk_error_t *err);
+
+/* req's flags from the options of a bind mount (all but the idmap). */
+void mnt_bind_req_from_opts(const mount_opts *o, mnt_bind_req *req);
+
+/* Whether m (options parsed into o) is a bind mount: bind/rbind, or type "bind". */
+bool mnt_is_bind(const oci_mount *m, const mount_opts *o);
+
+/* O_PATH fd of the host path of a bind mount's source: absolute, or relative to the
+ * bundle. The error names the source. */
+int mnt_open_bind_source(const char *bundle, const oci_mount *m, husk_error_t *err);
+
+/* Prefixes err with "mount I (DESTINATION, type TYPE)"; returns -1. */
+int mnt_error_prefix(husk_error_t *err, size_t i, const oci_mount *m);
 
 /* mount(NULL, fd, NULL, flags) for a propagation change (MS_SHARED... | MS_REC). */
 int mnt_set_propagation(int fd, unsigned long flags, husk_error_t *err);
@@ -47,9 +69,12 @@ bool mnt_has_mount_ns(const husk_init_ctx *ctx);
 /* The name of a propagation flag set ("rslave"...), for messages. */
 const char *mnt_propagation_name(unsigned long flags);
 
-/* A user namespace fd for idmap: one carrying the mount's uidMappings/gidMappings, or,
- * without them, the container's own (ctx->userns). */
-int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err);
+/* Whether the parent makes the clone of m (an idmap/ridmap or id-mapped bind, not a
+ * remount): the init then gets it with mnt_idmap_receive instead of opening the source. */
+bool mnt_idmap_by_parent(const oci_mount *m, const mount_opts *o);
+
+/* In the init: the clone the parent sent for mounts[i] (mounts_idmap_send), as an fd. */
+int mnt_idmap_receive(const husk_init_ctx *ctx, size_t i, husk_error_t *err);
 
 /* type "cgroup": cgroup2 on a unified host (or with v2), else a tmpfs with the v1
  * hierarchies (and cgroup2 "unified" of a hybrid host) bound in; cgroup2 falls back to a

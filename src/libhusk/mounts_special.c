@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The mounts that are more than one mount(2): type "cgroup" (v1 hierarchies under a
- * tmpfs, or cgroup2), the user namespace behind an idmapped mount, and tmpcopyup.
+ * tmpfs, or cgroup2) and tmpcopyup (idmapped mounts: mounts_idmap.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "init.h"
@@ -317,98 +315,6 @@ int mnt_cgroup(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o
     if (sfs.f_type == CGROUP2_SUPER_MAGIC)
         return cgroup_v2(ctx, m, o, destfd, err);
     return cgroup_v1(ctx, m, o, destfd, err);
-}
-
-/* ---- idmap -------------------------------------------------------------------------- */
-
-static int write_map(long pid, const char *file, oci_linux_id_mapping **maps, size_t n,
-                     husk_error_t *err)
-{
-    char buf[4096];
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        int w = snprintf(buf + len, sizeof buf - len, "%u %u %u\n", maps[i]->container_id,
-                         maps[i]->host_id, maps[i]->size);
-        if (w < 0 || (size_t)w >= sizeof buf - len)
-            return husk_error_set(err, E2BIG, "%s: too many mappings", file);
-        len += (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
-    return fs_write_file(path, buf, len, err);
-}
-
-int mnt_idmap_userns(const husk_init_ctx *ctx, const oci_mount *m, husk_error_t *err)
-{
-    if (!m->uid_mappings && !m->gid_mappings) {
-        if (!ctx->userns)
-            return husk_error_set(err, EINVAL,
-                                  "idmap without uidMappings/gidMappings needs a user namespace");
-        int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-        return fd < 0 ? husk_error_errno(err, "open /proc/self/ns/user") : fd;
-    }
-    if (!m->uid_mappings || !m->gid_mappings || !m->uid_mappings_len || !m->gid_mappings_len)
-        return husk_error_set(err, EINVAL, "uidMappings and gidMappings must be given together");
-
-    /* A child unshares a user namespace and waits; we write its maps, keep a handle on
-     * the namespace and let the child go. */
-    int ready[2], done[2];
-    if (pipe2(ready, O_CLOEXEC) < 0)
-        return husk_error_errno(err, "pipe");
-    if (pipe2(done, O_CLOEXEC) < 0) {
-        close(ready[0]);
-        close(ready[1]);
-        return husk_error_errno(err, "pipe");
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        int saved = errno;
-        close(ready[0]), close(ready[1]), close(done[0]), close(done[1]);
-        return husk_error_set(err, saved, "fork");
-    }
-    if (pid == 0) {
-        close(ready[0]);
-        close(done[1]);
-        /* The init may be in a new pid namespace while /proc is still the host's: the
-         * child says which /proc/PID is its own. */
-        char msg[32] = "n";
-        if (unshare(CLONE_NEWUSER) == 0) {
-            ssize_t n = readlink("/proc/self", msg + 1, sizeof msg - 2);
-            if (n > 0)
-                msg[0] = 'y', msg[n + 1] = '\0';
-        }
-        if (write(ready[1], msg, strlen(msg)) < 0)
-            _exit(1);
-        char c;
-        (void)!read(done[0], &c, 1); /* EOF when the parent is done */
-        _exit(0);
-    }
-    close(ready[1]);
-    close(done[0]);
-    char msg[32] = "";
-    int fd = -1;
-    ssize_t r;
-    do
-        r = read(ready[0], msg, sizeof msg - 1);
-    while (r < 0 && errno == EINTR);
-    long procpid = r > 1 && msg[0] == 'y' ? strtol(msg + 1, NULL, 10) : 0;
-    if (procpid <= 0) {
-        husk_error_set(err, EPERM, "idmap: the helper could not create a user namespace");
-    } else if (write_map(procpid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0 &&
-               write_map(procpid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%ld/ns/user", procpid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            husk_error_errno(err, "open %s", path);
-    }
-    close(ready[0]);
-    close(done[1]);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    if (fd < 0)
-        return husk_error_prefix(err, "idmap user namespace");
-    return fd;
 }
 
 /* ---- tmpcopyup ---------------------------------------------------------------------- */

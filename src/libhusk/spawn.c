@@ -242,6 +242,10 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child
             sync_send(sock, SYNC_MAPPED, 0, -1, err) < 0)
             goto out;
     }
+    /* The init takes these in its mounts, no reply: no round trip (and nothing at all
+     * without idmap mounts). The maps are written by now: idmap may use them. */
+    if (mounts_idmap_send(ctx, ctx->userns ? out->init_pid : 0, sock, err) < 0)
+        goto out;
 
     if (sync_expect(sock, SYNC_CREATE_HOOKS, msg, NULL, err) < 0)
         goto out;

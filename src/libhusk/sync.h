@@ -21,6 +21,8 @@ typedef enum {
     SYNC_CONSOLE,      /* child -> parent: the pty master (fd attached) */
     SYNC_READY,        /* child -> parent: set up, now blocking on exec.fifo */
     SYNC_ERROR,        /* child -> parent: the setup failed; text is the message */
+    SYNC_MOUNT_FD,     /* parent -> child: the detached, idmapped clone of the source of
+                          mounts[value] (fd attached), sent before the init's mounts */
 } sync_type;
 
 #define SYNC_TEXT_MAX 65000

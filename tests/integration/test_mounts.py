@@ -245,6 +245,101 @@ def test_idmap_bind_maps_owners(husk, make_bundle, container_id, tmp_path):
     assert (seen["uid"], seen["gid"]) == (1000, 2000)
 
 
+# Container ids 0 and 1.. are host ids 0 and 100001..: the container's root reaches the
+# test rootfs (under 0700 directories of host root), and other ids land far from the host's.
+CONTAINER_MAP = [{"containerID": 0, "hostID": 0, "size": 1},
+                 {"containerID": 1, "hostID": 100001, "size": 65535}]
+
+
+def in_user_namespace(config):
+    config["linux"]["namespaces"].append({"type": "user"})
+    config["linux"]["uidMappings"] = CONTAINER_MAP
+    config["linux"]["gidMappings"] = CONTAINER_MAP
+
+
+def with_mount_maps(mount, uid_host=101000, gid_host=102000):
+    mount["uidMappings"] = [{"containerID": 0, "hostID": uid_host, "size": 10}]
+    mount["gidMappings"] = [{"containerID": 0, "hostID": gid_host, "size": 10}]
+    return mount
+
+
+def owner_inside(husk, bundle, cid, path):
+    seen = probe(husk, bundle, cid, ["/bin/probe", "stat", path])
+    return seen["uid"], seen["gid"]
+
+
+def test_idmap_bind_in_a_user_namespace_maps_owners(husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    (src / "f").write_text("x")
+    os.chown(src / "f", 3, 4)
+    m = with_mount_maps(bind(src, "/run/idmapped", "rbind", "idmap"))
+    bundle = make_bundle(edit=chain(in_user_namespace, add_mounts(m)))
+    # on disk 3:4 -> host 101003:102004 -> container 1003:2004 (host id - 100000)
+    assert owner_inside(husk, bundle, container_id, "/run/idmapped/f") == (1003, 2004)
+
+
+def test_ridmap_in_a_user_namespace_reaches_submounts(husk, make_bundle, container_id,
+                                                      host_tmpfs):
+    os.chown(host_tmpfs / "file", 3, 4)
+    os.chown(host_tmpfs / "sub" / "inner", 5, 6)
+    m = with_mount_maps(bind(host_tmpfs, "/run/r", "rbind", "ridmap", "ro"))
+    bundle = make_bundle(edit=chain(in_user_namespace, add_mounts(m)))
+    assert owner_inside(husk, bundle, container_id, "/run/r/file") == (1003, 2004)
+    assert owner_inside(husk, bundle, container_id, "/run/r/sub/inner") == (1005, 2006)
+    # the other options still apply to the idmapped clone
+    mounts = mounts_of(husk, bundle, container_id)
+    assert "ro" in opts(at(mounts, "/run/r"))
+    assert "idmapped" in opts(at(mounts, "/run/r/sub"))
+
+
+def test_idmap_without_mount_mappings_uses_the_container_user_namespace(
+        husk, make_bundle, container_id, tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    (src / "f").write_text("x")
+    (src / "g").write_text("x")
+    os.chown(src / "f", 5, 6)
+    os.chown(src / "g", 5, 6)
+    bundle = make_bundle(edit=chain(
+        in_user_namespace, add_mounts(bind(src, "/run/idmapped", "bind", "idmap"),
+                                      bind(src, "/run/plain", "bind"))))
+    # idmapped through the container's own maps, on-disk ids are the container's ids
+    assert owner_inside(husk, bundle, container_id, "/run/idmapped/f") == (5, 6)
+    # a plain bind shows host ids 5:6, which the container does not map
+    assert owner_inside(husk, bundle, container_id, "/run/plain/g") == (65534, 65534)
+
+
+def processes_mentioning(text):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def test_idmap_missing_source_in_a_user_namespace_fails_naming_it_and_leaves_nothing(
+        husk, make_bundle, container_id, tmp_path, rootfs):
+    missing = tmp_path / "does-not-exist"
+    m = with_mount_maps(bind(missing, "/run/idmapped", "rbind", "idmap"))
+    proc = fails(husk, make_bundle, container_id, chain(in_user_namespace, add_mounts(m)))
+    index = 7 + 1  # after the default mounts of `husk spec` and the /run tmpfs
+    assert "mount %d (/run/idmapped, type bind)" % index in proc.stderr
+    assert str(missing) in proc.stderr and "No such file or directory" in proc.stderr
+    assert not os.path.exists(os.path.join(husk.root, container_id))
+    assert container_id not in husk("list", "--quiet").stdout
+    assert processes_mentioning(container_id) == []
+    with open("/proc/self/mountinfo") as f:
+        assert rootfs not in f.read()
+
+
 # ---- other file systems and destinations -------------------------------------------------
 
 def test_tmpfs_options(husk, make_bundle, container_id):
