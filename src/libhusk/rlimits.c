@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -70,6 +73,23 @@ int rlimits_check(oci_posix_rlimit *const *rlimits, size_t len, husk_error_t *er
     return 0;
 }
 
+/* RLIMIT_NOFILE cannot go above fs.nr_open even with CAP_SYS_RESOURCE: say so rather
+ * than blame a missing capability. Keeps errno for the caller's message. */
+static bool above_nr_open(uint64_t hard)
+{
+    int saved = errno;
+    char buf[32] = "";
+    FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+    bool above = false;
+    if (f) {
+        if (fgets(buf, sizeof buf, f))
+            above = hard != UINT64_MAX && hard > strtoull(buf, NULL, 10);
+        fclose(f);
+    }
+    errno = saved;
+    return above;
+}
+
 int rlimits_apply(oci_posix_rlimit *const *rlimits, size_t len, husk_error_t *err)
 {
     if (rlimits_check(rlimits, len, err) < 0)
@@ -81,6 +101,13 @@ int rlimits_apply(oci_posix_rlimit *const *rlimits, size_t len, husk_error_t *er
         /* uint64 max is RLIM_INFINITY, as in the kernel's ABI. */
         struct rlimit rl = {.rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard};
         if (setrlimit(rlimits_from_name(r->type), &rl) < 0) {
+            if (errno == EPERM && rlimits_from_name(r->type) == RLIMIT_NOFILE &&
+                above_nr_open(r->hard))
+                return husk_error_errno(err,
+                                        "setrlimit %s (soft %" PRIu64 ", hard %" PRIu64
+                                        "): the hard limit is above fs.nr_open, which no "
+                                        "capability lifts",
+                                        r->type, (uint64_t)r->soft, (uint64_t)r->hard);
             if (errno == EPERM)
                 return husk_error_errno(err,
                                         "setrlimit %s (soft %" PRIu64 ", hard %" PRIu64

@@ -261,6 +261,7 @@ def test_rlimits_that_cannot_be_set_fail_naming_the_limit(husk, make_bundle, con
                                     "hard": too_many}]
     proc = run_fails(husk, make_bundle, container_id, ["/bin/probe"], edit=edit)
     assert "RLIMIT_NOFILE" in proc.stderr and "operation not permitted" in proc.stderr.lower()
+    assert "fs.nr_open" in proc.stderr  # the real reason, not a missing capability
 
 
 # ---- noNewPrivileges, oomScoreAdj, scheduling ------------------------------------------
