@@ -325,6 +325,13 @@ class Podman:
         self.storage_conf = os.path.join(self.workdir, "storage.conf")
         self.registries_conf = os.path.join(self.workdir, "registries.conf")
         self.image = None
+        # conmon's exit command (`podman container cleanup`, which deletes the container
+        # and applies restart policies) gets --runroot, and podman 4.3 refuses a --runroot
+        # longer than 50 characters: the cleanup would fail without a word
+        if len(self.runroot) > 50:
+            raise ToolError("podman run root %s is longer than 50 characters: podman's "
+                            "cleanup process would refuse it; use a shorter work directory"
+                            % self.runroot)
         for d in (self.workdir, self.graphroot, self.runroot, self.tmp_dir, self.net_dir):
             os.makedirs(d, exist_ok=True)
         with open(self.storage_conf, "w") as f:
@@ -547,6 +554,25 @@ def stop_containerd(cd, timeout=20):
         cd.proc.wait(timeout=10)
     cd.pid = None
     unmount_under(cd.workdir)
+
+
+def restart_containerd(cd, timeout=20, path_prepend=None):
+    """Stop the daemon by its pid (SIGTERM, SIGKILL after `timeout` s) and start it again
+    on the same configuration.  Unlike stop_containerd nothing is unmounted: running tasks
+    keep their shims and rootfs mounts, and the new daemon reconnects to them.  Updates
+    cd.pid and cd.proc in place; returns cd."""
+    try:
+        os.kill(cd.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        cd.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(cd.pid, signal.SIGKILL)
+        cd.proc.wait(timeout=10)
+    fresh = start_containerd(cd.workdir, cd.namespace, path_prepend=path_prepend)
+    cd.pid, cd.proc = fresh.pid, fresh.proc
+    return cd
 
 
 def remove_tree(path):
