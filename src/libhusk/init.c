@@ -119,8 +119,8 @@ static char *created_state(const char *creating, husk_error_t *err)
 void init_main(husk_init_ctx *ctx)
 {
     husk_error_t err = HUSK_ERROR_INIT;
-    if (rootfs_prepare(ctx, &err) < 0 || mounts_apply(ctx, &err) < 0 ||
-        devices_setup(ctx, &err) < 0)
+    if (mounts_receive_from_parent(ctx, &err) < 0 || rootfs_prepare(ctx, &err) < 0 ||
+        mounts_apply(ctx, &err) < 0 || devices_setup(ctx, &err) < 0)
         fail_setup(ctx, &err);
 
     /* prestart and createRuntime hooks run in the parent, in the runtime namespace. */

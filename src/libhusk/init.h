@@ -6,8 +6,8 @@
  * `create` process and all of this runs in that copy.
  *
  * Order inside the init (see init.c):
- *   rootfs_prepare → mounts_apply → devices_setup → [parent: prestart, createRuntime
- *   hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
+ *   mounts_receive_from_parent → rootfs_prepare → mounts_apply → devices_setup → [parent: prestart,
+ * createRuntime hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
  *   → terminal_setup → process_apply_identity (cwd, user, capabilities, noNewPrivileges:
  *   their errors fail `create`, as in runc) → process_resolve_exec (as the container user)
  *   → READY → wait for `start` to open exec.fifo (mode 0622: the user may open it) →
@@ -39,6 +39,9 @@ typedef struct husk_init_ctx {
     bool userns;        /* the init runs in a user namespace (new or joined) */
     bool no_pivot;      /* --no-pivot: MS_MOVE + chroot instead of pivot_root */
     bool no_new_keyring;
+    /* The fds the parent sent for spec->mounts[i] (mounts_idmap.c), -1 where none; NULL
+     * when none at all. */
+    int *parent_fds;
     const char *state_json; /* the state passed to createContainer/startContainer hooks */
 
     /* Called first thing in the cloned child: drops what it must not inherit (the
@@ -66,12 +69,24 @@ int devices_setup(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_finish(husk_init_ctx *ctx, husk_error_t *err);
 
-/* mounts_idmap.c, parent side: for every idmap/ridmap (or id-mapped) bind mount, clones the
- * source, id-maps the clone and sends it to the init (SYNC_MOUNT_FD), which attaches it in
- * mounts_apply. userns_pid is a process in the container's user namespace, with its maps
- * written (the mappings of a mount without its own), 0 when the container has none. Does
- * nothing, without a syscall, for a config without such mounts. */
-int mounts_idmap_send(const husk_init_ctx *ctx, pid_t userns_pid, int sock, husk_error_t *err);
+/* mounts_idmap.c, parent side: in a user namespace, opens the source of every bind under
+ * the init's root with the parent's credentials and sends it (SYNC_MOUNT_SOURCE); without
+ * one, for every idmap/ridmap (or id-mapped) bind, clones the source, id-maps the clone
+ * and sends it (SYNC_MOUNT_FD), which the init attaches in mounts_apply. init_pid is the
+ * init, in its mount namespace and with its maps written; init_root_fd its "/" when it sent
+ * one (else /proc/PID/root, which needs CAP_SYS_PTRACE once the init is non-dumpable). Does
+ * nothing, without a syscall, for a container without a user namespace and without idmap
+ * mounts. */
+int mounts_parent_send(const husk_init_ctx *ctx, pid_t init_pid, int init_root_fd, int sock,
+                       husk_error_t *err);
+/* The init's side: receives all of them into ctx->parent_fds, before its first mount (so
+ * the parent resolves every source before the container mounts anything). */
+int mounts_receive_from_parent(husk_init_ctx *ctx, husk_error_t *err);
+/* Parent side, in a user namespace: the init sent its detached clone (tree, which this
+ * takes) of the source of mounts[index] (SYNC_IDMAP_CLONE); id-map it and answer
+ * SYNC_IDMAPPED. */
+int mounts_parent_idmap(const husk_init_ctx *ctx, pid_t init_pid, int sock, int32_t index, int tree,
+                        husk_error_t *err);
 
 /* rootfs.c, parent side. Without a mount namespace (none in linux.namespaces) the steps
  * above mount in the runtime's (host's) namespace and rootfs_pivot only chroots, so the

@@ -7,7 +7,9 @@
  * image cannot send a mount outside the rootfs. Bind mounts use the new mount API: the
  * clone of the source gets its attributes (ro, nosuid, idmap...) while it is still
  * detached, so it is never visible with the wrong ones. The clone of an idmap bind comes
- * from the parent (mounts_idmap.c): the init only attaches it.
+ * from the parent (mounts_idmap.c): the init only attaches it. In a user namespace the
+ * parent also opens the other bind sources (with the host's credentials, which the
+ * container's root may lack): the init clones those from the fd it got.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +44,16 @@ int mnt_setattr(int fd, bool recursive, uint64_t set, uint64_t clr, husk_error_t
     return 0;
 }
 
+int mnt_set_idmap(int tree, int userns_fd, bool recursive, husk_error_t *err)
+{
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                      sizeof attr) < 0)
+        return husk_error_errno(err, "mount_setattr(MOUNT_ATTR_IDMAP%s)",
+                                recursive ? ", AT_RECURSIVE" : "");
+    return 0;
+}
+
 int mnt_clone(int srcfd, const mnt_bind_req *req, husk_error_t *err)
 {
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
@@ -50,13 +62,8 @@ int mnt_clone(int srcfd, const mnt_bind_req *req, husk_error_t *err)
     cleanup_close int tree = open_tree(srcfd, "", flags);
     if (tree < 0)
         return husk_error_errno(err, "open_tree (clone of the source)");
-    if (req->userns_fd >= 0) {
-        struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP,
-                                  .userns_fd = (uint64_t)req->userns_fd};
-        if (mount_setattr(tree, "", AT_EMPTY_PATH | (req->idmap_rec ? AT_RECURSIVE : 0), &attr,
-                          sizeof attr) < 0)
-            return husk_error_errno(err, "mount_setattr(MOUNT_ATTR_IDMAP)");
-    }
+    if (req->userns_fd >= 0 && mnt_set_idmap(tree, req->userns_fd, req->idmap_rec, err) < 0)
+        return -1;
     if ((req->attr_set || req->attr_clr) &&
         mnt_setattr(tree, false, req->attr_set, req->attr_clr, err) < 0)
         return -1;
@@ -125,7 +132,7 @@ int mnt_error_prefix(husk_error_t *err, size_t i, const oci_mount *m)
 }
 
 /* The host path of the source of a bind mount: absolute, or relative to the bundle. */
-int mnt_open_bind_source(const char *bundle, const oci_mount *m, husk_error_t *err)
+int mnt_open_bind_source(int rootfd, const char *bundle, const oci_mount *m, husk_error_t *err)
 {
     const char *src = m->source;
     if (!src || !*src)
@@ -136,9 +143,18 @@ int mnt_open_bind_source(const char *bundle, const oci_mount *m, husk_error_t *e
             return husk_error_set(err, ENOMEM, "source %s", src);
         src = joined;
     }
-    int fd = open(src, O_PATH | O_CLOEXEC);
-    if (fd < 0)
-        return husk_error_errno(err, "source %s", src);
+    if (rootfd < 0) {
+        int fd = open(src, O_PATH | O_CLOEXEC);
+        return fd < 0 ? husk_error_errno(err, "source %s", src) : fd;
+    }
+    husk_error_t e = HUSK_ERROR_INIT;
+    int fd = fs_open_in_root(rootfd, src, O_PATH, 0, &e);
+    if (fd < 0) {
+        /* Named as the config names it, as the plain open would. */
+        int code = e.code;
+        husk_error_clear(&e);
+        return husk_error_set(err, code, "source %s", src);
+    }
     return fd;
 }
 
@@ -290,12 +306,22 @@ static int mount_bind_one(const mount_job *j, husk_error_t *err)
             return -1;
         return apply_propagation(j, fd, err);
     }
-    /* The source first: a bad source must leave nothing behind in the rootfs. */
+    /* The source first: a bad source must leave nothing behind in the rootfs. The parent
+     * sent the idmapped clone, or in a user namespace the opened source (mounts_idmap.c),
+     * whose clone the parent id-maps when asked to. */
     bool clone = mnt_idmap_by_parent(j->m, &j->o);
-    cleanup_close int srcfd = clone ? mnt_idmap_receive(j->ctx, j->index, err)
-                                    : mnt_open_bind_source(j->ctx->bundle, j->m, err);
-    if (srcfd < 0)
+    cleanup_close int srcfd = mnt_take_parent_fd(j->ctx, j->index);
+    if (srcfd < 0 && clone)
+        return husk_error_set(err, EPROTO, "the parent sent nothing for source %s", j->m->source);
+    if (srcfd < 0 && (srcfd = mnt_open_bind_source(-1, j->ctx->bundle, j->m, err)) < 0)
         return -1;
+    if (clone && j->ctx->userns) {
+        int tree = mnt_idmap_clone_via_parent(j->ctx, j->index, &j->o, srcfd, err);
+        if (tree < 0)
+            return -1;
+        close(srcfd);
+        srcfd = tree;
+    }
     struct stat st;
     if (fstat(srcfd, &st) < 0)
         return husk_error_errno(err, "stat source %s", j->m->source);
@@ -461,10 +487,9 @@ static int mounts_apply_one(husk_init_ctx *ctx, size_t i, husk_error_t *err)
 int mounts_apply(husk_init_ctx *ctx, husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
-    if (!spec->mounts || spec->mounts_len == 0)
-        return 0;
-    for (size_t i = 0; i < spec->mounts_len; i++)
-        if (mounts_apply_one(ctx, i, err) < 0)
-            return -1;
-    return 0;
+    int r = 0;
+    for (size_t i = 0; r == 0 && spec->mounts && i < spec->mounts_len; i++)
+        r = mounts_apply_one(ctx, i, err);
+    mnt_close_parent_fds(ctx);
+    return r;
 }

@@ -1,13 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * idmap/ridmap bind mounts (and binds with uidMappings/gidMappings). Id-mapping a mount
- * (mount_setattr(MOUNT_ATTR_IDMAP)) takes CAP_SYS_ADMIN in the user namespace that owns
- * the source's filesystem, which an init in the container's own user namespace lacks. So
- * `create`, the privileged parent, clones the source (open_tree), id-maps the clone and
- * gives it the per-mount options while it is detached, and sends its fd to the init
- * (SYNC_MOUNT_FD, in the order of config.json) before the init's mounts; the init attaches
- * it at the destination it resolves inside the rootfs (mounts.c). The same path serves a
- * container without a user namespace: one way to make these mounts, not two.
+ * What `create`, the privileged parent, prepares for the init's bind mounts and sends over
+ * the sync socket (in the order of config.json) before the init touches its mounts:
+ *
+ * - a container with a user namespace (created or joined): its init runs as the
+ *   container's root, which may not reach a source below a 0700 host directory. The parent
+ *   opens the source of every bind (O_PATH) with its own credentials and sends it
+ *   (SYNC_MOUNT_SOURCE); the init clones it (open_tree) as it would have its own open.
+ *   The parent resolves the source under the init's root, in the init's mount namespace:
+ *   open_tree clones only mounts of the caller's namespace, and a clone of the init's copy
+ *   keeps the kernel's locks of that copy (read-only, nosuid... of the host's mount;
+ *   submounts that must not be unmounted to uncover what they hide), which a clone made
+ *   by the parent in its own namespace would lack: the container's root could then undo
+ *   them with CAP_SYS_ADMIN in its user namespace.
+ *   Id-mapping a mount (mount_setattr(MOUNT_ATTR_IDMAP)) takes CAP_SYS_ADMIN in the user
+ *   namespace that owns the source's filesystem, which the init lacks: for idmap/ridmap
+ *   binds (and binds with uidMappings/gidMappings) the init sends its detached clone back
+ *   (SYNC_IDMAP_CLONE), the parent id-maps it and says so (SYNC_IDMAPPED), and the init
+ *   attaches it.
+ * - a container without a user namespace, idmap binds only: the parent clones the source,
+ *   id-maps the clone and gives it its per-mount options while it is detached, and sends
+ *   it (SYNC_MOUNT_FD); the init attaches it at the destination it resolves in the rootfs
+ *   (mounts.c). No lock is lost: nothing is locked for a process of the host's user
+ *   namespace.
+ *
+ * Without a user namespace and without idmap mounts nothing is sent, and neither side
+ * makes a syscall to find that out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,15 +53,35 @@ bool mnt_idmap_by_parent(const oci_mount *m, const mount_opts *o)
     return mnt_is_bind(m, o) && !(o->flags & MS_REMOUNT) && wants_idmap(m, o);
 }
 
-/* Without a syscall or an allocation: could m be one? (mnt_idmap_by_parent decides.) */
-static bool maybe_idmap(const oci_mount *m)
+/* What the parent sends for a mount. */
+typedef enum { FROM_PARENT_NONE, FROM_PARENT_CLONE, FROM_PARENT_SOURCE } from_parent;
+
+static from_parent from_parent_of(const husk_init_ctx *ctx, const oci_mount *m, const mount_opts *o)
 {
-    if (m->uid_mappings || m->gid_mappings)
+    if (!mnt_is_bind(m, o) || (o->flags & MS_REMOUNT))
+        return FROM_PARENT_NONE;
+    if (ctx->userns)
+        return FROM_PARENT_SOURCE;
+    return wants_idmap(m, o) ? FROM_PARENT_CLONE : FROM_PARENT_NONE;
+}
+
+/* Without a syscall or an allocation: could the parent send something for m?
+ * (from_parent_of decides.) */
+static bool maybe_from_parent(const husk_init_ctx *ctx, const oci_mount *m)
+{
+    if (ctx->userns || m->uid_mappings || m->gid_mappings)
         return true;
     for (size_t i = 0; m->options && i < m->options_len; i++)
         if (m->options[i] && strstr(m->options[i], "idmap"))
             return true;
     return false;
+}
+
+/* Parses m's options (o must be freed with mount_opts_free). A bad option is the init's
+ * to report, at this mount, in its turn: both sides stop there (false). */
+static bool parse_opts(const oci_mount *m, mount_opts *o)
+{
+    return mount_opts_parse(m->options, m->options ? m->options_len : 0, o, NULL) == 0;
 }
 
 /* ---- the user namespace of the mapping ---------------------------------------------- */
@@ -147,25 +185,68 @@ static int idmap_userns(const oci_mount *m, pid_t userns_pid, husk_error_t *err)
 
 /* ---- parent side -------------------------------------------------------------------- */
 
-/* The detached, id-mapped clone of the source of mounts[i], with its per-mount options. */
-static int make_clone(const husk_init_ctx *ctx, size_t i, const mount_opts *o, pid_t userns_pid,
-                      husk_error_t *err)
+/* Mappings without idmap/ridmap on an rbind map the whole tree, as in runc. */
+static bool idmap_recursive(const mount_opts *o)
+{
+    return o->idmap_rec || (!o->idmap && (o->flags & MS_REC));
+}
+
+/* Without a user namespace: the detached, id-mapped clone of the source of mounts[i], with
+ * its per-mount options. */
+static int make_clone(const husk_init_ctx *ctx, size_t i, const mount_opts *o, husk_error_t *err)
 {
     const oci_mount *m = ctx->spec->mounts[i];
-    cleanup_close int srcfd = mnt_open_bind_source(ctx->bundle, m, err);
+    cleanup_close int srcfd = mnt_open_bind_source(-1, ctx->bundle, m, err);
     if (srcfd < 0)
         return -1;
     mnt_bind_req req = MNT_BIND_REQ_INIT;
     mnt_bind_req_from_opts(o, &req);
-    /* Mappings without idmap/ridmap on an rbind map the whole tree, as in runc. */
-    req.idmap_rec = o->idmap_rec || (!o->idmap && req.recursive);
-    req.userns_fd = idmap_userns(m, userns_pid, err);
+    req.idmap_rec = idmap_recursive(o);
+    req.userns_fd = idmap_userns(m, 0, err);
     int tree = req.userns_fd < 0 ? -1 : mnt_clone(srcfd, &req, err);
     if (req.userns_fd >= 0)
         close(req.userns_fd);
     if (tree < 0)
         return husk_error_prefix(err, "idmapped clone of source %s", m->source);
     return tree;
+}
+
+int mounts_parent_idmap(const husk_init_ctx *ctx, pid_t init_pid, int sock, int32_t index, int tree,
+                        husk_error_t *err)
+{
+    cleanup_close int fd = tree;
+    const oci_spec *spec = ctx->spec;
+    if (index < 0 || !spec->mounts || (size_t)index >= spec->mounts_len || fd < 0)
+        return husk_error_set(err, EPROTO, "the init asked to id-map mount %d", (int)index);
+    const oci_mount *m = spec->mounts[index];
+    mount_opts o;
+    if (mount_opts_parse(m->options, m->options ? m->options_len : 0, &o, err) < 0)
+        return mnt_error_prefix(err, (size_t)index, m);
+    bool recursive = idmap_recursive(&o);
+    bool wanted = mnt_idmap_by_parent(m, &o);
+    mount_opts_free(&o);
+    if (!wanted)
+        return husk_error_set(err, EPROTO, "the init asked to id-map mount %d, which has no idmap",
+                              (int)index);
+    cleanup_close int userns = idmap_userns(m, init_pid, err);
+    if (userns < 0 || mnt_set_idmap(fd, userns, recursive, err) < 0) {
+        husk_error_prefix(err, "id-map the clone of source %s", m->source);
+        return mnt_error_prefix(err, (size_t)index, m);
+    }
+    return sync_send(sock, SYNC_IDMAPPED, index, -1, err);
+}
+
+/* The init's "/" (its mount namespace; pivot_root comes later), to resolve sources in. */
+static int open_init_root(pid_t init_pid, int sent_root, husk_error_t *err)
+{
+    if (sent_root >= 0) {
+        int fd = fcntl(sent_root, F_DUPFD_CLOEXEC, 3);
+        return fd < 0 ? husk_error_errno(err, "dup the container init's root") : fd;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/root", (int)init_pid);
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? husk_error_errno(err, "open %s (the container init's root)", path) : fd;
 }
 
 /* A send failed: the init may have failed first, and its message says why (not EPIPE). */
@@ -179,26 +260,41 @@ static int init_failure(int sock, husk_error_t *err)
     return -1;
 }
 
-int mounts_idmap_send(const husk_init_ctx *ctx, pid_t userns_pid, int sock, husk_error_t *err)
+/* The fd the parent sends for mounts[i] (kind from from_parent_of). */
+static int make_fd(const husk_init_ctx *ctx, size_t i, const mount_opts *o, from_parent kind,
+                   pid_t init_pid, int sent_root, int *init_root, husk_error_t *err)
+{
+    if (kind == FROM_PARENT_CLONE)
+        return make_clone(ctx, i, o, err);
+    if (*init_root < 0 && (*init_root = open_init_root(init_pid, sent_root, err)) < 0)
+        return -1;
+    return mnt_open_bind_source(*init_root, ctx->bundle, ctx->spec->mounts[i], err);
+}
+
+int mounts_parent_send(const husk_init_ctx *ctx, pid_t init_pid, int init_root_fd, int sock,
+                       husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
+    cleanup_close int init_root = -1;
     for (size_t i = 0; spec->mounts && i < spec->mounts_len; i++) {
         const oci_mount *m = spec->mounts[i];
-        if (!maybe_idmap(m))
+        if (!maybe_from_parent(ctx, m))
             continue;
         mount_opts o;
-        /* A bad option is the init's to report, at this mount, in its turn. */
-        if (mount_opts_parse(m->options, m->options ? m->options_len : 0, &o, NULL) < 0)
+        if (!parse_opts(m, &o))
             return 0;
-        bool by_parent = mnt_idmap_by_parent(m, &o);
-        int tree = by_parent ? make_clone(ctx, i, &o, userns_pid, err) : -1;
+        from_parent kind = from_parent_of(ctx, m, &o);
+        int fd = kind == FROM_PARENT_NONE
+                     ? -1
+                     : make_fd(ctx, i, &o, kind, init_pid, init_root_fd, &init_root, err);
         mount_opts_free(&o);
-        if (!by_parent)
+        if (kind == FROM_PARENT_NONE)
             continue;
-        if (tree < 0)
+        if (fd < 0)
             return mnt_error_prefix(err, i, m);
-        int r = sync_send(sock, SYNC_MOUNT_FD, (int32_t)i, tree, err);
-        close(tree);
+        int r = sync_send(sock, kind == FROM_PARENT_CLONE ? SYNC_MOUNT_FD : SYNC_MOUNT_SOURCE,
+                          (int32_t)i, fd, err);
+        close(fd);
         if (r < 0)
             return init_failure(sock, err);
     }
@@ -207,23 +303,105 @@ int mounts_idmap_send(const husk_init_ctx *ctx, pid_t userns_pid, int sock, husk
 
 /* ---- init side ---------------------------------------------------------------------- */
 
-int mnt_idmap_receive(const husk_init_ctx *ctx, size_t i, husk_error_t *err)
+static int receive_one(husk_init_ctx *ctx, size_t i, from_parent kind, sync_msg *msg,
+                       husk_error_t *err)
 {
+    const char *what = kind == FROM_PARENT_CLONE ? "idmapped clone" : "opened source";
+    int fd = -1;
+    if (sync_expect(ctx->sync_fd, kind == FROM_PARENT_CLONE ? SYNC_MOUNT_FD : SYNC_MOUNT_SOURCE,
+                    msg, &fd, err) < 0)
+        return husk_error_prefix(err, "receive the parent's %s", what);
+    if (fd < 0)
+        return husk_error_set(err, EPROTO, "the parent's %s came without an fd", what);
+    if (msg->value != (int32_t)i) {
+        close(fd);
+        return husk_error_set(err, EPROTO, "the parent sent the %s of mount %d, not of %zu", what,
+                              (int)msg->value, i);
+    }
+    fd = init_fd_above_floor(ctx, fd, err);
+    if (fd < 0)
+        return -1;
+    ctx->parent_fds[i] = fd;
+    return 0;
+}
+
+static int alloc_parent_fds(husk_init_ctx *ctx, husk_error_t *err)
+{
+    size_t n = ctx->spec->mounts_len;
+    ctx->parent_fds = malloc(n * sizeof *ctx->parent_fds);
+    if (!ctx->parent_fds)
+        return husk_error_set(err, ENOMEM, "fds of %zu mounts", n);
+    for (size_t i = 0; i < n; i++)
+        ctx->parent_fds[i] = -1;
+    return 0;
+}
+
+int mounts_receive_from_parent(husk_init_ctx *ctx, husk_error_t *err)
+{
+    const oci_spec *spec = ctx->spec;
+    sync_msg *msg = NULL;
+    int r = 0;
+    for (size_t i = 0; r == 0 && spec->mounts && i < spec->mounts_len; i++) {
+        const oci_mount *m = spec->mounts[i];
+        if (!maybe_from_parent(ctx, m))
+            continue;
+        mount_opts o;
+        if (!parse_opts(m, &o))
+            break;
+        from_parent kind = from_parent_of(ctx, m, &o);
+        mount_opts_free(&o);
+        if (kind == FROM_PARENT_NONE)
+            continue;
+        if (!msg && !(msg = malloc(sizeof *msg)))
+            r = husk_error_set(err, ENOMEM, "message from the parent");
+        else if (!ctx->parent_fds)
+            r = alloc_parent_fds(ctx, err);
+        if (r == 0 && receive_one(ctx, i, kind, msg, err) < 0)
+            r = mnt_error_prefix(err, i, m);
+    }
+    free(msg);
+    return r;
+}
+
+int mnt_idmap_clone_via_parent(const husk_init_ctx *ctx, size_t i, const mount_opts *o, int srcfd,
+                               husk_error_t *err)
+{
+    mnt_bind_req req = MNT_BIND_REQ_INIT;
+    mnt_bind_req_from_opts(o, &req);
+    cleanup_close int tree = mnt_clone(srcfd, &req, err);
+    if (tree < 0)
+        return -1;
+    if (sync_send(ctx->sync_fd, SYNC_IDMAP_CLONE, (int32_t)i, tree, err) < 0)
+        return husk_error_prefix(err, "send the clone of the source to be id-mapped");
     sync_msg *msg = malloc(sizeof *msg);
     if (!msg)
         return husk_error_set(err, ENOMEM, "message from the parent");
-    int fd = -1;
-    int r = sync_expect(ctx->sync_fd, SYNC_MOUNT_FD, msg, &fd, err);
+    int r = sync_expect(ctx->sync_fd, SYNC_IDMAPPED, msg, NULL, err);
     int32_t value = msg->value;
     free(msg);
     if (r < 0)
-        return husk_error_prefix(err, "receive the idmapped clone of the source");
-    if (fd < 0)
-        return husk_error_set(err, EPROTO, "the parent's idmapped clone came without an fd");
-    if (value != (int32_t)i) {
-        close(fd);
-        return husk_error_set(err, EPROTO, "the parent sent the clone of mount %d, not of %zu",
-                              (int)value, i);
-    }
-    return init_fd_above_floor(ctx, fd, err);
+        return husk_error_prefix(err, "wait for the parent to id-map the clone");
+    if (value != (int32_t)i)
+        return husk_error_set(err, EPROTO, "the parent id-mapped mount %d, not %zu", (int)value, i);
+    return steal_fd(&tree);
+}
+
+int mnt_take_parent_fd(husk_init_ctx *ctx, size_t i)
+{
+    if (!ctx->parent_fds)
+        return -1;
+    int fd = ctx->parent_fds[i];
+    ctx->parent_fds[i] = -1;
+    return fd;
+}
+
+void mnt_close_parent_fds(husk_init_ctx *ctx)
+{
+    if (!ctx->parent_fds)
+        return;
+    for (size_t i = 0; i < ctx->spec->mounts_len; i++)
+        if (ctx->parent_fds[i] >= 0)
+            close(ctx->parent_fds[i]);
+    free(ctx->parent_fds);
+    ctx->parent_fds = NULL;
 }

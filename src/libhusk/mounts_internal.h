@@ -33,6 +33,9 @@ typedef struct mnt_bind_req {
  * detached: returns its fd. */
 int mnt_clone(int srcfd, const mnt_bind_req *req, husk_error_t *err);
 
+/* MOUNT_ATTR_IDMAP with userns_fd on the detached tree (and below it if recursive). */
+int mnt_set_idmap(int tree, int userns_fd, bool recursive, husk_error_t *err);
+
 /* Attaches the detached tree on top of dstfd (move_mount); tree then stays valid as a
  * handle on the new mount. */
 int mnt_attach(int tree, int dstfd, husk_error_t *err);
@@ -48,8 +51,9 @@ void mnt_bind_req_from_opts(const mount_opts *o, mnt_bind_req *req);
 bool mnt_is_bind(const oci_mount *m, const mount_opts *o);
 
 /* O_PATH fd of the host path of a bind mount's source: absolute, or relative to the
- * bundle. The error names the source. */
-int mnt_open_bind_source(const char *bundle, const oci_mount *m, husk_error_t *err);
+ * bundle. rootfd < 0: a plain open(); else resolved under rootfd (fs_open_in_root), e.g.
+ * the init's "/" seen from the parent. The error names the source. */
+int mnt_open_bind_source(int rootfd, const char *bundle, const oci_mount *m, husk_error_t *err);
 
 /* Prefixes err with "mount I (DESTINATION, type TYPE)"; returns -1. */
 int mnt_error_prefix(husk_error_t *err, size_t i, const oci_mount *m);
@@ -69,12 +73,23 @@ bool mnt_has_mount_ns(const husk_init_ctx *ctx);
 /* The name of a propagation flag set ("rslave"...), for messages. */
 const char *mnt_propagation_name(unsigned long flags);
 
-/* Whether the parent makes the clone of m (an idmap/ridmap or id-mapped bind, not a
- * remount): the init then gets it with mnt_idmap_receive instead of opening the source. */
+/* Whether the parent id-maps the clone of m (an idmap/ridmap or id-mapped bind, not a
+ * remount). Without a user namespace it makes the clone too: the init then only attaches
+ * what mnt_take_parent_fd gives. */
 bool mnt_idmap_by_parent(const oci_mount *m, const mount_opts *o);
 
-/* In the init: the clone the parent sent for mounts[i] (mounts_idmap_send), as an fd. */
-int mnt_idmap_receive(const husk_init_ctx *ctx, size_t i, husk_error_t *err);
+/* In a user namespace: clones srcfd with o's options, has the parent id-map the clone
+ * (mounts_parent_idmap) and returns it, still detached. */
+int mnt_idmap_clone_via_parent(const husk_init_ctx *ctx, size_t i, const mount_opts *o, int srcfd,
+                               husk_error_t *err);
+
+/* In the init: the fd the parent sent for mounts[i] (mounts_receive_from_parent got it):
+ * the idmapped clone, or in a user namespace the opened source of another bind; -1 when
+ * none. The caller owns it. */
+int mnt_take_parent_fd(husk_init_ctx *ctx, size_t i);
+
+/* Closes the parent's fds that no mount took (a failed setup). */
+void mnt_close_parent_fds(husk_init_ctx *ctx);
 
 /* type "cgroup": cgroup2 on a unified host (or with v2), else a tmpfs with the v1
  * hierarchies (and cgroup2 "unified" of a hybrid host) bound in; cgroup2 falls back to a

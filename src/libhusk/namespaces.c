@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <string.h>
@@ -103,6 +104,23 @@ static int join_one(const ns_join *j, husk_error_t *err)
     return 0;
 }
 
+/* setns() into a user namespace keeps our host ids, which it may not map (a container's
+ * namespace maps 0 to 100000, say): files we create would then get EOVERFLOW. Take its
+ * root, as a process made in it would be, and drop the host's supplementary groups where
+ * setgroups is allowed there (the container's process sets its own later). */
+static int become_root_in_joined(const ns_join *user, husk_error_t *err)
+{
+    if (setgroups(0, NULL) < 0 && errno != EPERM)
+        return husk_error_errno(err, "drop supplementary groups in user namespace %s", user->path);
+    if (setresgid(0, 0, 0) < 0)
+        return husk_error_errno(err, "become gid 0 in user namespace %s (is 0 mapped?)",
+                                user->path);
+    if (setresuid(0, 0, 0) < 0)
+        return husk_error_errno(err, "become uid 0 in user namespace %s (is 0 mapped?)",
+                                user->path);
+    return 0;
+}
+
 int namespaces_join(const ns_plan *plan, husk_error_t *err)
 {
     const ns_join *user = NULL;
@@ -127,7 +145,7 @@ int namespaces_join(const ns_plan *plan, husk_error_t *err)
         }
         return husk_error_errno(err, "join %s namespace %s", namespace_proc_name(j->flag), j->path);
     }
-    if (user && join_one(user, err) < 0)
+    if (user && (join_one(user, err) < 0 || become_root_in_joined(user, err) < 0))
         return -1;
     for (size_t i = 0; i < plan->n_join; i++)
         if (retry[i] && join_one(&plan->join[i], err) < 0)

@@ -40,7 +40,8 @@ int namespaces_open_paths(ns_plan *plan, husk_error_t *err);
 void namespaces_close_paths(ns_plan *plan);
 
 /* setns() into every joined namespace: each one that our capabilities allow before the
- * user namespace, then the user namespace, then those only its capabilities allow. */
+ * user namespace, then the user namespace (where we become its uid/gid 0), then those only
+ * its capabilities allow. */
 int namespaces_join(const ns_plan *plan, husk_error_t *err);
 
 #endif

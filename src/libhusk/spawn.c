@@ -82,11 +82,19 @@ static void wait_cgroup_gate(husk_init_ctx *ctx)
     (void)ctx;
 }
 
+/* A change of our ids clears the parent-death signal: until READY we must still die with
+ * `create`. */
+static void rearm_parent_death(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void become_root_in_userns(void)
 {
     /* Only possible when 0 is mapped; otherwise keep the mapped ids. */
     if (setresgid(0, 0, 0) == 0)
         setresuid(0, 0, 0);
+    rearm_parent_death();
 }
 
 static void __attribute__((noreturn)) child_fail(husk_init_ctx *ctx, husk_error_t *err)
@@ -95,11 +103,20 @@ static void __attribute__((noreturn)) child_fail(husk_init_ctx *ctx, husk_error_
     _exit(1);
 }
 
-static void request_maps(husk_init_ctx *ctx, pid_t pid, husk_error_t *err)
+/* Our "/" for the parent, which opens bind sources under it (mounts_parent_send): it
+ * cannot open /proc/PID/root once we are non-dumpable unless it has CAP_SYS_PTRACE. */
+static int open_own_root(const husk_init_ctx *ctx)
+{
+    return ctx->userns ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+static void request_maps(husk_init_ctx *ctx, pid_t pid, int root_fd, husk_error_t *err)
 {
     sync_msg msg;
-    if (sync_send(ctx->sync_fd, SYNC_MAP_IDS, pid, -1, err) < 0 ||
-        sync_expect(ctx->sync_fd, SYNC_MAPPED, &msg, NULL, err) < 0)
+    int r = sync_send(ctx->sync_fd, SYNC_MAP_IDS, pid, root_fd, err);
+    if (root_fd >= 0)
+        close(root_fd);
+    if (r < 0 || sync_expect(ctx->sync_fd, SYNC_MAPPED, &msg, NULL, err) < 0)
         child_fail(ctx, err);
     become_root_in_userns();
 }
@@ -128,15 +145,18 @@ static int write_time_offsets(const husk_init_ctx *ctx, husk_error_t *err)
 static void __attribute__((noreturn)) run_stage1(husk_init_ctx *ctx, ns_plan *plan)
 {
     husk_error_t err = HUSK_ERROR_INIT;
+    /* Joining a user namespace makes us its root (namespaces_join). */
     if (namespaces_join(plan, &err) < 0)
         child_fail(ctx, &err);
+    if (ctx->userns && !(plan->new_flags & CLONE_NEWUSER))
+        rearm_parent_death();
     namespaces_close_paths(plan);
     if (plan->new_flags & CLONE_NEWUSER) {
         if (unshare(CLONE_NEWUSER) < 0) {
             husk_error_errno(&err, "create user namespace");
             child_fail(ctx, &err);
         }
-        request_maps(ctx, getpid(), &err);
+        request_maps(ctx, getpid(), -1, &err); /* not yet in the new mount namespace */
     }
     uint64_t rest = plan->new_flags & ~(uint64_t)CLONE_NEWUSER;
     if (rest && unshare((int)rest) < 0) {
@@ -166,7 +186,7 @@ static void __attribute__((noreturn)) run_stage1(husk_init_ctx *ctx, ns_plan *pl
         prctl(PR_SET_DUMPABLE, 0);
         init_main(ctx);
     }
-    if (sync_send(ctx->sync_fd, SYNC_INIT_PID, init, -1, &err) < 0)
+    if (sync_send(ctx->sync_fd, SYNC_INIT_PID, init, open_own_root(ctx), &err) < 0)
         _exit(1);
     _exit(0); /* closes the gate: the init goes on */
 }
@@ -182,7 +202,7 @@ static void __attribute__((noreturn)) run_child(husk_init_ctx *ctx, ns_plan *pla
     if (plan->two_stage)
         run_stage1(ctx, plan);
     if (plan->new_flags & CLONE_NEWUSER)
-        request_maps(ctx, 0, &err);
+        request_maps(ctx, 0, open_own_root(ctx), &err);
     if (child_unshare_cgroupns && unshare(CLONE_NEWCGROUP) < 0) {
         husk_error_errno(&err, "create cgroup namespace");
         child_fail(ctx, &err);
@@ -214,18 +234,23 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child
         return husk_error_set(err, ENOMEM, "spawn");
     int r = -1;
     char *state_json = NULL;
+    cleanup_close int init_root = -1; /* the init's "/", sent with its maps or pid */
     out->init_pid = plan->two_stage ? 0 : *child;
 
     if (plan->two_stage) {
         for (;;) {
-            if (sync_recv(sock, msg, NULL, err) < 0)
+            int fd = -1;
+            if (sync_recv(sock, msg, &fd, err) < 0)
                 goto out;
+            if (msg->type != SYNC_INIT_PID && fd >= 0)
+                close(fd), fd = -1;
             if (msg->type == SYNC_MAP_IDS) {
                 if (userns_write_maps(msg->value, ctx->spec->linux, err) < 0 ||
                     sync_send(sock, SYNC_MAPPED, 0, -1, err) < 0)
                     goto out;
             } else if (msg->type == SYNC_INIT_PID) {
                 out->init_pid = msg->value;
+                init_root = fd;
                 break;
             } else {
                 husk_error_set(err, 0, "unexpected message %u from the container init", msg->type);
@@ -237,18 +262,34 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child
             ;
         *child = 0; /* reaped: its pid may belong to another process from now on */
     } else if (plan->new_flags & CLONE_NEWUSER) {
-        if (sync_expect(sock, SYNC_MAP_IDS, msg, NULL, err) < 0 ||
+        if (sync_expect(sock, SYNC_MAP_IDS, msg, &init_root, err) < 0 ||
             userns_write_maps(*child, ctx->spec->linux, err) < 0 ||
             sync_send(sock, SYNC_MAPPED, 0, -1, err) < 0)
             goto out;
     }
-    /* The init takes these in its mounts, no reply: no round trip (and nothing at all
-     * without idmap mounts). The maps are written by now: idmap may use them. */
-    if (mounts_idmap_send(ctx, ctx->userns ? out->init_pid : 0, sock, err) < 0)
+    /* The init takes these before its mounts, no reply: no round trip (and nothing at all
+     * without a user namespace or idmap mounts). The maps are written by now: idmap may use
+     * them; and the init is in its mount namespace, where the sources are opened. */
+    if (mounts_parent_send(ctx, out->init_pid, init_root, sock, err) < 0)
         goto out;
 
-    if (sync_expect(sock, SYNC_CREATE_HOOKS, msg, NULL, err) < 0)
+    /* Until the init's mounts are done, it may ask us to id-map its clones. */
+    for (;;) {
+        int fd = -1;
+        if (sync_recv(sock, msg, &fd, err) < 0)
+            goto out;
+        if (msg->type == SYNC_IDMAP_CLONE) {
+            if (mounts_parent_idmap(ctx, out->init_pid, sock, msg->value, fd, err) < 0)
+                goto out;
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        if (msg->type == SYNC_CREATE_HOOKS)
+            break;
+        husk_error_set(err, 0, "unexpected message %u from the container init", msg->type);
         goto out;
+    }
     state_json = hooks(out->init_pid, hooks_data, err);
     if (!state_json || sync_send_text(sock, SYNC_HOOKS_DONE, state_json, err) < 0)
         goto out;

@@ -23,6 +23,12 @@ typedef enum {
     SYNC_ERROR,        /* child -> parent: the setup failed; text is the message */
     SYNC_MOUNT_FD,     /* parent -> child: the detached, idmapped clone of the source of
                           mounts[value] (fd attached), sent before the init's mounts */
+    SYNC_MOUNT_SOURCE, /* parent -> child: the source of the bind mounts[value], opened
+                          (O_PATH, fd attached) with the parent's credentials in the
+                          init's mount namespace; in a user namespace only */
+    SYNC_IDMAP_CLONE,  /* child -> parent: the init's detached clone (fd attached) of the
+                          source of mounts[value], to be id-mapped; in a user namespace */
+    SYNC_IDMAPPED,     /* parent -> child: the clone of mounts[value] is id-mapped */
 } sync_type;
 
 #define SYNC_TEXT_MAX 65000

@@ -89,10 +89,6 @@ def test_uidmap_root_inside_is_host_uid_100000_on_a_volume(podman):
         shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.mark.xfail(strict=True, reason="podman run --uidmap -v DIR:/data with DIR below a "
-                   "0700 host directory: mount 0 (/data, type bind): source DIR: Permission "
-                   "denied (exit 126) / husk opens bind sources as the container's root (host "
-                   "uid 100000); runc 1.1.5 opens them with host credentials and succeeds")
 def test_uidmap_bind_source_below_a_private_host_directory(podman, tmp_path):
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
@@ -147,11 +143,6 @@ def test_userns_auto_maps_root_away_from_host_root(podman):
     assert inside == "0" and outside != "0", out_of(p)
 
 
-@pytest.mark.xfail(strict=True, reason="podman run --userns container:X fails: mount 3 "
-                   "(/dev/pts, type devpts): mkdir /dev/pts in root: Value too large for "
-                   "defined data type / husk create joins the user namespace by path but "
-                   "stays host uid 0 (unmapped there): spawn.c needs setresgid/setresuid(0) "
-                   "after namespaces_join")
 def test_userns_container_joins_the_user_namespace_by_path(podman):
     first = podman.detach("sleep", "60", opts=["--uidmap", MAP, "--gidmap", MAP])
     second = "c-" + uuid.uuid4().hex[:10]
@@ -282,11 +273,6 @@ def test_pod_rm_removes_the_pod_cgroup_from_every_hierarchy(podman):
         p.remove()
 
 
-@pytest.mark.xfail(strict=True, reason="podman run --pod P (pod made with --uidmap) fails: "
-                   "mount 3 (/dev/pts, type devpts): mkdir /dev/pts in root: Value too large "
-                   "for defined data type / husk create joins the infra's user namespace by "
-                   "path but stays host uid 0: spawn.c needs setresgid/setresuid(0) after "
-                   "namespaces_join")
 def test_pod_with_uidmap_members_join_the_pod_user_namespace(podman):
     p = Pod(podman, opts=["--uidmap", "0:200000:65536", "--gidmap", "0:200000:65536"])
     try:

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -308,6 +309,121 @@ def test_idmap_without_mount_mappings_uses_the_container_user_namespace(
     assert owner_inside(husk, bundle, container_id, "/run/idmapped/f") == (5, 6)
     # a plain bind shows host ids 5:6, which the container does not map
     assert owner_inside(husk, bundle, container_id, "/run/plain/g") == (65534, 65534)
+
+
+# ---- bind sources in a user namespace ---------------------------------------------------
+
+# Container root is host uid 100000 here: unlike CONTAINER_MAP it has no host privilege.
+ROOTLESS_MAP = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+
+@pytest.fixture(scope="module")
+def public_rootfs(rootfs):
+    """A copy of the test rootfs in a world-searchable directory: host uid 100000 must reach
+    it (pytest's tmp dirs are 0700)."""
+    top = tempfile.mkdtemp(prefix="husk-mounts-")
+    os.chmod(top, 0o755)
+    dest = os.path.join(top, "rootfs")
+    subprocess.run(["cp", "-a", rootfs, dest], check=True, timeout=120)
+    os.chmod(dest, 0o755)
+    yield dest
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def unprivileged_user_namespace(public_rootfs, *caps):
+    def edit(config):
+        config["root"] = {"path": public_rootfs, "readonly": True}
+        config["linux"]["namespaces"].append({"type": "user"})
+        config["linux"]["uidMappings"] = ROOTLESS_MAP
+        config["linux"]["gidMappings"] = ROOTLESS_MAP
+        for kind in ("bounding", "effective", "permitted"):
+            config["process"]["capabilities"][kind].extend(caps)
+    return edit
+
+
+def test_bind_source_below_a_private_host_directory_works_in_a_user_namespace(
+        husk, make_bundle, container_id, public_rootfs, tmp_path, host_tmpfs):
+    # The container's root (host uid 100000) may not search the 0700 directory: `create`
+    # opens bind sources with the host's credentials, as runc does. A file source too. The
+    # options apply as to any bind (host_tmpfs is below a 0700 directory as well).
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    vol = private / "vol"
+    vol.mkdir()
+    vol.chmod(0o777)
+    (private / "file").write_text("from the host\n")
+    bundle = make_bundle(edit=chain(
+        unprivileged_user_namespace(public_rootfs),
+        add_mounts(bind(vol, "/run/vol", "rbind", "nosuid", "nodev", "noexec"),
+                   bind(private / "file", "/run/file", "bind", "ro"),
+                   bind(host_tmpfs, "/run/rro", "rbind", "rro", "rnosuid", "unbindable"))))
+    assert write_error(husk, bundle, container_id, "/run/vol/made") is None
+    st = os.stat(vol / "made")
+    assert (st.st_uid, st.st_gid) == (100000, 100000)
+    assert probe_raw(husk, bundle, container_id, ["/bin/probe", "cat", "/run/file"]) == \
+        "from the host\n"
+    assert write_error(husk, bundle, container_id, "/run/file") == "EROFS"
+    mounts = mounts_of(husk, bundle, container_id)
+    assert {"nosuid", "nodev", "noexec", "rw"} <= opts(at(mounts, "/run/vol"))
+    assert "ro" in opts(at(mounts, "/run/file"))
+    assert {"ro", "nosuid"} <= opts(at(mounts, "/run/rro"))
+    assert {"ro", "nosuid"} <= opts(at(mounts, "/run/rro/sub"))
+    assert at(mounts, "/run/rro")["propagation"] == "unbindable"
+
+
+def test_linux_devices_in_an_unprivileged_user_namespace_are_bound_from_the_host(
+        husk, make_bundle, container_id, public_rootfs):
+    # mknod is refused in a user namespace: the init binds the host's node instead. It opens
+    # it itself, as host uid 100000: O_PATH needs no access to the node (/dev/net/tun is
+    # 0600 root) and /dev, /dev/net are searchable, so this needs nothing from `create`.
+    if not os.path.exists("/dev/net/tun"):
+        pytest.skip("no /dev/net/tun on this host")
+    bundle = make_bundle(edit=chain(unprivileged_user_namespace(public_rootfs), linux(devices=[
+        {"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200}])))
+    tun = probe(husk, bundle, container_id, ["/bin/probe", "stat", "/dev/net/tun"])
+    assert tun["type"] == "char" and (tun["major"], tun["minor"]) == (10, 200), tun
+    null = probe(husk, bundle, container_id, ["/bin/probe", "stat", "/dev/null"])
+    assert null["type"] == "char" and (null["major"], null["minor"]) == (1, 3), null
+
+
+@pytest.fixture
+def host_readonly_bind(tmp_path):
+    """A host directory bind-mounted read-only onto itself (the mount is ro, its file
+    system is not)."""
+    d = tmp_path / "host-ro"
+    d.mkdir()
+    (d / "f").write_text("x")
+    subprocess.run(["mount", "--bind", str(d), str(d)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(d)], check=True)
+        yield d
+    finally:
+        subprocess.run(["umount", "-l", str(d)])
+
+
+def test_bind_in_a_user_namespace_keeps_the_kernel_locks_of_the_host_mounts(
+        husk, make_bundle, container_id, public_rootfs, host_readonly_bind, host_tmpfs):
+    # Even with CAP_SYS_ADMIN in its user namespace, the container may not make a bind of a
+    # host read-only mount writable (id-mapped or not), nor unmount a submount of an rbind
+    # to see what it hides: the kernel locks them in a less privileged mount namespace. A
+    # clone made by `create` in its own namespace would not carry those locks.
+    script = ("mount -o remount,bind,rw /run/ro 2>/dev/null && echo remounted; "
+              "mount -o remount,bind,rw /run/ro-idmapped 2>/dev/null && echo remounted-idmap; "
+              "echo new > /run/ro/new 2>/dev/null && echo written; "
+              "echo new > /run/ro-idmapped/new 2>/dev/null && echo written-idmap; "
+              "umount /run/r/sub 2>/dev/null && echo unmounted; "
+              "umount /run/r-idmapped/sub 2>/dev/null && echo unmounted-idmap; "
+              "cat /run/r/sub/inner /run/r-idmapped/sub/inner; exit 0")
+    bundle = make_bundle(args=["/bin/sh", "-c", script], edit=chain(
+        unprivileged_user_namespace(public_rootfs, "CAP_SYS_ADMIN"),
+        add_mounts(bind(host_readonly_bind, "/run/ro", "rbind"),
+                   bind(host_readonly_bind, "/run/ro-idmapped", "rbind", "idmap"),
+                   bind(host_tmpfs, "/run/r", "rbind"),
+                   bind(host_tmpfs, "/run/r-idmapped", "rbind", "ridmap"))))
+    proc = run(husk, bundle, container_id)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["inner", "inner"], proc.stdout
+    assert not (host_readonly_bind / "new").exists()
 
 
 def processes_mentioning(text):

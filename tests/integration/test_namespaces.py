@@ -512,6 +512,41 @@ def test_user_namespace_given_by_path_is_joined(husk, make_bundle, container_id,
         assert info["namespaces"][name] != host_ns(name), name
 
 
+def test_user_namespace_joined_by_path_makes_the_process_its_root(
+        husk, make_bundle, container_id, holder, public_rootfs, shared_dir):
+    # The joined namespace maps its root to host 100000, not to the host's root: a process
+    # that kept host uid 0 has no id there, and the files it makes (/dev/pts first) fail
+    # with EOVERFLOW. As a process made in it, the container runs as its uid/gid 0.
+    h = holder("--user", id_map="0 100000 65536\n")
+
+    def edit(c):
+        c["root"] = {"path": public_rootfs, "readonly": True}
+        set_namespaces(c, c["linux"]["namespaces"] + [{"type": "user", "path": h.ns("user")}])
+        c["mounts"].append({"destination": "/home", "type": "bind", "source": shared_dir,
+                            "options": ["rbind", "rw"]})
+    bundle = make_bundle(args=["/bin/sh", "-c", "echo x > /home/made; exec /bin/probe"],
+                         edit=edit)
+    info = run_probe(husk, bundle, container_id)
+    assert info["namespaces"]["user"] == host_ns("user", h.pid)
+    assert info["uid"] == {"real": 0, "effective": 0, "saved": 0}
+    assert info["gid"]["real"] == 0 and info["gid"]["effective"] == 0
+    pts = [m for m in info["mounts"] if m["mount_point"] == "/dev/pts"]
+    assert pts and pts[-1]["fs_type"] == "devpts", [m["mount_point"] for m in info["mounts"]]
+    st = os.stat(os.path.join(shared_dir, "made"))
+    assert (st.st_uid, st.st_gid) == (100000, 100000)
+
+
+def test_user_namespace_by_path_without_a_root_mapping_fails_naming_it(
+        husk, make_bundle, container_id, holder, public_rootfs):
+    h = holder("--user", id_map="1000 101000 10\n")
+
+    def edit(c):
+        c["root"] = {"path": public_rootfs, "readonly": True}
+        set_namespaces(c, c["linux"]["namespaces"] + [{"type": "user", "path": h.ns("user")}])
+    assert_fails_clean(husk, make_bundle(args=["/bin/true"], edit=edit), container_id,
+                       "user namespace " + h.ns("user"), "is 0 mapped?")
+
+
 def test_user_namespace_by_path_with_a_network_namespace_of_the_host_user_ns(
         husk, make_bundle, container_id, holder, public_rootfs, netns):
     # A pod-like setup: the user namespace of one holder, a network namespace that the host's
