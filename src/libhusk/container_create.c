@@ -22,6 +22,7 @@
 #include "seccomp_filter.h"
 #include "spawn.h"
 #include "status.h"
+#include "sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -198,9 +199,29 @@ static int join_cgroup(pid_t pid, void *cg, husk_error_t *err)
     return cgroup_join(cg, pid, NULL, err);
 }
 
-static void drop_lock_in_child(void *lock)
+/* What the cloned child does before anything else. */
+typedef struct child_first {
+    status_lock_t *lock;
+    husk_cgroup *cg;
+    const husk_init_ctx *ctx;
+    pid_t parent;
+} child_first;
+
+static void first_in_child(void *data)
 {
-    status_lock_drop_in_child(lock);
+    child_first *c = data;
+    status_lock_drop_in_child(c->lock);
+    husk_error_t err = HUSK_ERROR_INIT;
+    if (cgroup_join_self(c->cg, &err) == 0)
+        return;
+    /* Report, then wait to be killed: exiting now could make the parent's next write to
+     * us (the cgroup gate) raise SIGPIPE in it instead of reading this message. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sync_send_error(c->ctx->sync_fd, &err);
+    if (getppid() != c->parent)
+        _exit(1);
+    for (;;)
+        pause();
 }
 
 static int self_identity(husk_init_ctx *ctx, husk_error_t *err)
@@ -250,6 +271,8 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
 {
     out->init_pid = -1;
     out->console_fd = -1;
+    out->lock = NULL;
+    out->state = NULL;
     cleanup_free char *bundle = absolute_bundle(opts->bundle, err);
     if (!bundle)
         return -1;
@@ -314,9 +337,10 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         .userns = (plan.new_flags & CLONE_NEWUSER) != 0,
         .no_pivot = opts->no_pivot,
         .no_new_keyring = opts->no_new_keyring,
-        .drop_in_child = drop_lock_in_child,
-        .drop_data = lock,
+        .drop_in_child = first_in_child,
     };
+    child_first first = {.lock = lock, .ctx = &ctx, .parent = getpid()};
+    ctx.drop_data = &first;
     for (size_t i = 0; i < plan.n_join; i++)
         if (plan.join[i].flag == CLONE_NEWUSER)
             ctx.userns = true;
@@ -354,10 +378,11 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         .rootless = rt->rootless == 1 || (rt->rootless < 0 && geteuid() != 0),
         .systemd_cgroup = rt->systemd_cgroup,
     };
-    if (cgroup_create(spec, &cg_opts, &cg, err) < 0) {
+    if (cgroup_create(spec, &cg_opts, &cg, err) < 0 || cgroup_join_self_prepare(cg, err) < 0) {
         husk_error_prefix(err, "container \"%s\"", id);
         goto fail;
     }
+    first.cg = cg;
     spawn_cgroup spawn_cg = {.fd = cgroup_clone_fd(cg), .join = join_cgroup, .data = cg};
     create_hooks_data hooks_data = {.id = id, .bundle = bundle, .spec = spec};
     spawn_result spawned;
@@ -394,6 +419,10 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         goto fail_kill;
     if (opts->pid_file && fs_write_pid_file(opts->pid_file, spawned.init_pid, err) < 0)
         goto fail_kill;
+    if (opts->keep_lock) {
+        out->lock = steal_pointer(&lock);
+        out->state = steal_pointer(&state);
+    }
     r = 0;
     goto out;
 

@@ -96,6 +96,27 @@ static int state_error(const status_info_t *info, const char *action, husk_error
                           status_name(info->status));
 }
 
+/* start with the lock held and the state read. */
+static int start_locked(status_lock_t *lock, const oci_husk_state *st, husk_error_t *err)
+{
+    if (release_init(lock, st, err) < 0)
+        return -1;
+    oci_hooks *h = st->hooks;
+    if (h && h->poststart_len) {
+        cleanup_free char *json =
+            container_hook_state(st->id, "running", st->pid, st->bundle, st->annotations, err);
+        if (!json || hooks_run(h->poststart, h->poststart_len, "poststart", json, err) < 0) {
+            /* runtime.md lifecycle step 9: stop the container; delete does the rest. */
+            husk_error_t kerr = HUSK_ERROR_INIT;
+            if (kill_and_wait(st, &kerr) < 0)
+                husk_warn("container \"%s\": %s", st->id, kerr.msg);
+            husk_error_clear(&kerr);
+            return husk_error_prefix(err, "container \"%s\"", st->id);
+        }
+    }
+    return 0;
+}
+
 int container_start(const husk_runtime *rt, const char *id, husk_error_t *err)
 {
     cleanup_status_lock status_lock_t *lock = NULL;
@@ -104,23 +125,19 @@ int container_start(const husk_runtime *rt, const char *id, husk_error_t *err)
         return -1;
     if (info->status != STATUS_CREATED)
         return state_error(info, "start", err);
-    const oci_husk_state *st = info->state;
-    if (release_init(lock, st, err) < 0)
-        return -1;
-    oci_hooks *h = st->hooks;
-    if (h && h->poststart_len) {
-        cleanup_free char *json =
-            container_hook_state(id, "running", st->pid, st->bundle, st->annotations, err);
-        if (!json || hooks_run(h->poststart, h->poststart_len, "poststart", json, err) < 0) {
-            /* runtime.md lifecycle step 9: stop the container; delete does the rest. */
-            husk_error_t kerr = HUSK_ERROR_INIT;
-            if (kill_and_wait(st, &kerr) < 0)
-                husk_warn("container \"%s\": %s", id, kerr.msg);
-            husk_error_clear(&kerr);
-            return husk_error_prefix(err, "container \"%s\"", id);
-        }
-    }
-    return 0;
+    return start_locked(lock, info->state, err);
+}
+
+int container_start_created(container_created *c, husk_error_t *err)
+{
+    /* Just created under this lock: it is "created" unless its init died, which
+     * release_init notices. */
+    int r = start_locked(c->lock, c->state, err);
+    status_unlock(c->lock);
+    oci_husk_state_free(c->state);
+    c->lock = NULL;
+    c->state = NULL;
+    return r;
 }
 
 /* The namespace of type ("pid", "mnt") that pid is in, as the stat of /proc/PID/ns/TYPE. */

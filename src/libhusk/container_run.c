@@ -131,10 +131,11 @@ int container_run(const husk_runtime *rt, const char *id, const container_run_op
     int r = -1;
     container_create_opts copts = opts->create;
     copts.foreground = !opts->detach;
+    copts.keep_lock = true;
     container_created created;
     if (container_create(rt, id, &copts, &created, err) < 0)
         goto out;
-    if (container_start(rt, id, err) < 0) {
+    if (container_start_created(&created, err) < 0) {
         husk_error_t ignored = HUSK_ERROR_INIT;
         container_delete(rt, id, true, &ignored);
         husk_error_clear(&ignored);

@@ -111,7 +111,8 @@ int status_remove(status_lock_t *lock, husk_error_t *err);
 
 /* ---- state file ------------------------------------------------------------------------ */
 
-/* Fills a new oci_husk_state from a parsed config: ociVersion, id, bundle (made absolute),
+/* Fills a new oci_husk_state from a parsed config: ociVersion, id, bundle (its real path:
+ * an absolute bundle is taken as the caller's realpath(), a relative one is resolved),
  * rootfs (absolute, relative paths resolved against bundle), annotations, hooks, terminal,
  * namespaces, process and linux.seccomp (for `husk exec`), cgroupPath (linux.cgroupsPath as
  * given), created (now, RFC 3339 UTC with
@@ -162,11 +163,13 @@ int status_get(const char *root, const char *id, status_info_t **out, husk_error
 /* The same for a directory whose lock the caller holds (shared or exclusive). */
 int status_get_locked(status_lock_t *lock, status_info_t **out, husk_error_t *err);
 
-/* Paused detection belongs to the cgroup layer (freezer v1 state / v2 cgroup.freeze).
- * TODO(cgroup): register a probe with status_set_frozen_probe() at start-up; until then no
- * container is ever reported as paused. The probe sets *frozen and returns 0, or fills
- * err and returns -1 (status_get then fails with that error). */
-typedef int (*status_frozen_probe_t)(const oci_husk_state *state, bool *frozen, husk_error_t *err);
+/* Paused detection belongs to the cgroup layer (freezer v1 state / v2 cgroup.freeze),
+ * which registers a probe with status_set_frozen_probe() at start-up (without one no
+ * container is ever reported as paused). The probe gets the init's state letter from
+ * /proc/PID/stat (a task the v1 freezer froze shows 'D'), sets *frozen and returns 0, or
+ * fills err and returns -1 (status_get then fails with that error). */
+typedef int (*status_frozen_probe_t)(const oci_husk_state *state, char init_state, bool *frozen,
+                                     husk_error_t *err);
 void status_set_frozen_probe(status_frozen_probe_t probe);
 
 /* ---- listing ---------------------------------------------------------------------------- */

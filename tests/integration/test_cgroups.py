@@ -10,7 +10,9 @@ the host lacks skip with the reason. Every container is put below a parent cgrou
 the test (/husk-test-<uuid>), which the fixture removes afterwards."""
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -172,6 +174,42 @@ def test_container_joins_its_cgroup_in_every_tracking_hierarchy(run_ctr, parent)
         # container's memory/cpu/pids accounting there (ctr tasks metrics, podman stats).
         for controller, path in lines.items():
             assert path == ctr.path, (controller, lines)
+
+
+@pytest.fixture(scope="module")
+def public_rootfs(rootfs):
+    """The test rootfs in a world-searchable directory, for a user namespace whose root is
+    not the host's root (pytest's tmp dirs are 0700)."""
+    top = tempfile.mkdtemp(prefix="husk-cg-")
+    os.chmod(top, 0o755)
+    dest = os.path.join(top, "rootfs")
+    subprocess.run(["cp", "-a", rootfs, dest], check=True, timeout=120)
+    os.chmod(dest, 0o755)
+    yield dest
+    shutil.rmtree(top, ignore_errors=True)
+
+
+def host_cgroups(pid):
+    """controllers -> path of /proc/PID/cgroup, read from the host."""
+    return dict(l.split(":", 2)[1:] for l in read("/proc/%d/cgroup" % pid).splitlines())
+
+
+def test_init_in_a_user_namespace_joins_every_hierarchy(run_ctr, public_rootfs):
+    # The init moves itself into the v1 hierarchies through files its parent opened: the
+    # kernel checks the opener's credentials, which a new user namespace does not have.
+    def ed(c):
+        c["root"]["path"] = public_rootfs
+        c["linux"]["namespaces"].append({"type": "user"})
+        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+
+    ctr = run_ctr(SLEEP, edit=ed, start=False)
+    pid = ctr.state()["pid"]
+    assert read("/proc/%d/uid_map" % pid).split() == ["0", "100000", "65536"]
+    lines = host_cgroups(pid)
+    assert set(lines) == set(host_cgroups(os.getpid()))
+    for controllers, path in lines.items():
+        assert path == ctr.path, (controllers, lines)
 
 
 def test_absolute_nested_cgroups_path(run_ctr, parent):
@@ -537,6 +575,21 @@ def test_pause_and_resume(run_ctr, husk):
     assert bad.returncode != 0 and "running" in bad.stderr
 
 
+def list_status(husk, cid):
+    rows = json.loads(husk("list", "--format", "json", check=True).stdout)
+    return [r["status"] for r in rows if r["id"] == cid]
+
+
+def test_list_shows_a_paused_container_as_paused(run_ctr, husk):
+    # list reads the freezer only for an init that looks frozen: make sure it still sees it.
+    ctr = run_ctr(SLEEP)
+    assert list_status(husk, ctr.id) == ["running"]
+    husk("pause", ctr.id, check=True)
+    assert list_status(husk, ctr.id) == ["paused"]
+    husk("resume", ctr.id, check=True)
+    assert list_status(husk, ctr.id) == ["running"]
+
+
 def test_pause_of_unknown_container(husk):
     proc = husk("pause", "nosuch")
     assert proc.returncode != 0 and "does not exist" in proc.stderr
@@ -577,6 +630,16 @@ def test_delete_leaves_no_cgroup_in_any_hierarchy(run_ctr):
     st = json.loads(open(os.path.join(ctr.husk.root, ctr.id, "state.json")).read())
     dirs = list(st["cgroupPaths"].values())
     assert dirs and all(os.path.isdir(d) for d in dirs)
+    assert ctr.delete().returncode == 0
+    assert_no_cgroup_left(ctr.path)
+
+
+def test_delete_removes_cgroups_made_below_the_container(run_ctr):
+    # rmdir of a cgroup with a sub-cgroup fails (EBUSY): delete removes the children first.
+    ctr = run_ctr(SLEEP)
+    subs = [h + ctr.path + "/sub/deeper" for h in every_hierarchy()]
+    for d in subs:
+        os.makedirs(d)
     assert ctr.delete().returncode == 0
     assert_no_cgroup_left(ctr.path)
 

@@ -330,8 +330,47 @@ static void test_devices(void)
     check_program("default deny with exceptions", whitelist, 6);
 }
 
+/* The hierarchies found through statmount(2) are the ones mountinfo lists, in its order
+ * (this host's mounts; both ways agree trivially where there are none). */
+static void test_hierarchies_match_mountinfo(void)
+{
+    husk_error_t err = HUSK_ERROR_INIT;
+    const cg_hierarchy *h;
+    size_t n, m;
+    cg_hierarchies_reset(false);
+    if (cg_hierarchies(&h, &n, &err) < 0) {
+        ok(false, "hierarchies: %s", err.msg);
+        husk_error_clear(&err);
+        return;
+    }
+    char *fast[64][5];
+    size_t keep = n < 64 ? n : 64;
+    for (size_t i = 0; i < keep; i++) {
+        fast[i][0] = strdup(h[i].mountpoint);
+        fast[i][1] = strdup(h[i].root);
+        fast[i][2] = strdup(h[i].controllers);
+        fast[i][3] = h[i].own ? strdup(h[i].own) : NULL;
+        fast[i][4] = h[i].v2 ? "v2" : "v1";
+    }
+    cg_hierarchies_reset(true);
+    ok(cg_hierarchies(&h, &m, &err) == 0, "hierarchies from mountinfo");
+    ok(m == n, "as many hierarchies both ways (%zu, %zu)", n, m);
+    for (size_t i = 0; i < keep && i < m; i++) {
+        is_str(h[i].mountpoint, fast[i][0], "hierarchy %zu: mount point", i);
+        is_str(h[i].root, fast[i][1], "  %s: root", fast[i][0]);
+        is_str(h[i].controllers, fast[i][2], "  %s: controllers", fast[i][0]);
+        is_str(h[i].own, fast[i][3], "  %s: own cgroup", fast[i][0]);
+        is_str(h[i].v2 ? "v2" : "v1", fast[i][4], "  %s: version", fast[i][0]);
+    }
+    for (size_t i = 0; i < keep; i++)
+        for (int k = 0; k < 4; k++)
+            free(fast[i][k]);
+    cg_hierarchies_reset(false);
+}
+
 int main(void)
 {
+    test_hierarchies_match_mountinfo();
     test_clean();
     test_resolve();
     test_own();

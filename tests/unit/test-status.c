@@ -340,9 +340,10 @@ static void test_pid_reuse(void)
     oci_husk_state_free(state);
 }
 
-static int frozen_yes(const oci_husk_state *st, bool *frozen, husk_error_t *err)
+static int frozen_yes(const oci_husk_state *st, char init_state, bool *frozen, husk_error_t *err)
 {
     (void)st;
+    (void)init_state;
     (void)err;
     *frozen = true;
     return 0;

@@ -2,6 +2,7 @@
 /* The container's cgroup handle: create, join, record, load, file helpers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,32 +17,46 @@
 
 /* ---- files ------------------------------------------------------------------------------- */
 
-int cg_write(const char *dir, const char *file, const char *value, const char *what,
-             husk_error_t *err)
+int cg_open_write(const char *dir, const char *file, const char *value, const char *what,
+                  husk_error_t *err)
 {
-    cleanup_free char *path = NULL;
-    if (asprintf(&path, "%s/%s", dir, file) < 0)
-        return husk_error_set(err, ENOMEM, "cgroup %s", file);
-    cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT)
-            return husk_error_set(err, ENOENT,
-                                  "%s%scannot write \"%s\" to %s: the cgroup file "
-                                  "does not exist (not supported by this kernel or controller)",
-                                  what ? what : "", what ? ": " : "", value, path);
-        return husk_error_set(err, e, "%s%sopen %s to write \"%s\"", what ? what : "",
-                              what ? ": " : "", path, value);
-    }
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return husk_error_set(err, ENAMETOOLONG, "cgroup %s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    int e = errno;
+    if (e == ENOENT)
+        return husk_error_set(err, ENOENT,
+                              "%s%scannot write \"%s\" to %s: the cgroup file "
+                              "does not exist (not supported by this kernel or controller)",
+                              what ? what : "", what ? ": " : "", value, path);
+    return husk_error_set(err, e, "%s%sopen %s to write \"%s\"", what ? what : "", what ? ": " : "",
+                          path, value);
+}
+
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value, const char *what,
+                husk_error_t *err)
+{
     size_t len = strlen(value);
     ssize_t n;
     do
         n = write(fd, value, len);
     while (n < 0 && errno == EINTR);
     if (n < 0 || (size_t)n != len)
-        return husk_error_set(err, n < 0 ? errno : EIO, "%s%swrite \"%s\" to %s", what ? what : "",
-                              what ? ": " : "", value, path);
+        return husk_error_set(err, n < 0 ? errno : EIO, "%s%swrite \"%s\" to %s/%s",
+                              what ? what : "", what ? ": " : "", value, dir, file);
     return 0;
+}
+
+int cg_write(const char *dir, const char *file, const char *value, const char *what,
+             husk_error_t *err)
+{
+    cleanup_close int fd = cg_open_write(dir, file, value, what, err);
+    if (fd < 0)
+        return -1;
+    return cg_write_fd(fd, dir, file, value, what, err);
 }
 
 int cg_writef(const char *dir, const char *file, const char *what, husk_error_t *err,
@@ -118,6 +133,8 @@ void cgroup_free(husk_cgroup *cg)
     for (size_t i = 0; i < cg->n; i++) {
         free(cg->e[i].key);
         free(cg->e[i].dir);
+        if (cg->e[i].self_fd >= 0)
+            close(cg->e[i].self_fd);
     }
     free(cg->e);
     free(cg->path);
@@ -185,6 +202,7 @@ int cg_add_entry(husk_cgroup *cg, const char *key, const char *dir, husk_error_t
     cg->e = grown;
     grown[cg->n].key = strdup(key);
     grown[cg->n].dir = strdup(dir);
+    grown[cg->n].self_fd = -1;
     if (!grown[cg->n].key || !grown[cg->n].dir) {
         free(grown[cg->n].key);
         free(grown[cg->n].dir);
@@ -207,8 +225,10 @@ static husk_cgroup *cg_new(int mode)
 /* ---- directories ------------------------------------------------------------------------- */
 
 /* cpuset: a new v1 cgroup starts with empty cpus and mems and takes no task until they are
- * set; copy them from the parent, as the kernel's clone_children would. */
-static int cpuset_fill(const char *dir, husk_error_t *err)
+ * set; copy them from the parent, as the kernel's clone_children would. fresh: dir was just
+ * made, so its own values need no look (they are empty unless the parent clones them, and
+ * writing the parent's values again is harmless then). */
+static int cpuset_fill(const char *dir, bool fresh, husk_error_t *err)
 {
     cleanup_free char *parent = strdup(dir);
     if (!parent)
@@ -219,10 +239,12 @@ static int cpuset_fill(const char *dir, husk_error_t *err)
     static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
     for (size_t i = 0; i < 2; i++) {
         cleanup_free char *mine = NULL, *theirs = NULL;
-        if (cg_read(dir, files[i], &mine, err) < 0)
-            return -1;
-        if (mine[0] && mine[0] != '\n')
-            continue;
+        if (!fresh) {
+            if (cg_read(dir, files[i], &mine, err) < 0)
+                return -1;
+            if (mine[0] && mine[0] != '\n')
+                continue;
+        }
         if (cg_read(parent, files[i], &theirs, err) < 0)
             return -1;
         if (cg_write(dir, files[i], theirs, NULL, err) < 0)
@@ -231,15 +253,24 @@ static int cpuset_fill(const char *dir, husk_error_t *err)
     return 0;
 }
 
-/* mkdir -p below mountpoint. *created: whether the last component is new. */
+/* mkdir -p below mountpoint. *created: whether the last component is new. The whole path
+ * is tried first: its parents usually exist, and each probe costs a kernfs lookup. */
 static int mkdir_cgroup(const char *mountpoint, const char *dir, bool cpuset, bool *created,
                         husk_error_t *err)
 {
+    *created = false;
+    if (mkdir(dir, 0755) == 0) {
+        *created = true;
+        return cpuset ? cpuset_fill(dir, true, err) : 0;
+    }
+    if (errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return husk_error_errno(err, "cannot create cgroup %s", dir);
     size_t ml = strlen(mountpoint);
     cleanup_free char *path = strdup(dir);
     if (!path)
         return husk_error_set(err, ENOMEM, "cgroup %s", dir);
-    *created = false;
     for (char *p = path + ml + 1;; p++) {
         char c = *p;
         if (c != '/' && c != '\0')
@@ -248,7 +279,7 @@ static int mkdir_cgroup(const char *mountpoint, const char *dir, bool cpuset, bo
         bool made = mkdir(path, 0755) == 0;
         if (!made && errno != EEXIST)
             return husk_error_errno(err, "cannot create cgroup %s", path);
-        if (made && cpuset && cpuset_fill(path, err) < 0)
+        if (made && cpuset && cpuset_fill(path, true, err) < 0)
             return -1;
         *p = c;
         if (c == '\0') {
@@ -535,6 +566,7 @@ int cgroup_create(const oci_spec *spec, const cgroup_create_opts *opts, husk_cgr
         return husk_error_set(err, ENOMEM, "cgroup");
     cg->devices_ebpf = ebpf;
     int rc = -1;
+    bool reused = false;
     for (size_t i = 0; i < np; i++) {
         const cg_hierarchy *hh = plan[i].h;
         cleanup_free char *within = NULL;
@@ -566,9 +598,11 @@ int cgroup_create(const oci_spec *spec, const cgroup_create_opts *opts, husk_cgr
             goto out;
         if (!cg->path || hh->v2)
             free(cg->path), cg->path = steal_pointer(&within);
-        (void)created;
+        if (!created)
+            reused = true;
     }
-    if (check_empty(cg, err) < 0 || cg_apply_full(cg, r, lx, false, err) < 0)
+    /* A directory this call made holds no process yet: only reused ones need a look. */
+    if ((reused && check_empty(cg, err) < 0) || cg_apply_full(cg, r, lx, false, err) < 0)
         goto out;
     if (mode == CGROUP_V2) {
         cg->clone_fd = open(cg_v2_dir(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -611,8 +645,8 @@ int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t 
     char value[32];
     snprintf(value, sizeof value, "%d", pid);
     for (size_t i = 0; i < cg->n; i++) {
-        if (seen_dir(cg, i, cg->e[i].dir))
-            continue;
+        if (cg->e[i].self_fd >= 0 || seen_dir(cg, i, cg->e[i].dir))
+            continue; /* the child moves itself there (cgroup_join_self) */
         cleanup_free char *dir = NULL;
         if (sub && *sub) {
             cleanup_free char *clean = cg_path_clean(sub);
@@ -621,12 +655,52 @@ int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t 
         }
         /* A cpuset sub-cgroup made by the caller has no cpus or mems yet: a process
          * cannot join it (ENOSPC) until they are set, so inherit the container's. */
-        if (dir && !strcmp(cg->e[i].key, "cpuset") && cpuset_fill(dir, err) < 0)
+        if (dir && !strcmp(cg->e[i].key, "cpuset") && cpuset_fill(dir, false, err) < 0)
             return husk_error_prefix(err, "join the container's cgroup");
         if (cg_write(dir ? dir : cg->e[i].dir, "cgroup.procs", value, NULL, err) < 0)
             return husk_error_prefix(err, "join the container's cgroup");
     }
     return 0;
+}
+
+int cgroup_join_self_prepare(husk_cgroup *cg, husk_error_t *err)
+{
+    if (!cg || cg->mode == CGROUP_V2)
+        return 0;
+    for (size_t i = 0; i < cg->n; i++) {
+        cg_entry *e = &cg->e[i];
+        if (!strcmp(e->key, CGROUP_UNIFIED_KEY) || seen_dir(cg, i, e->dir))
+            continue;
+        e->self_fd = cg_open_write(e->dir, "tasks", "0", NULL, err);
+        if (e->self_fd < 0)
+            return husk_error_prefix(err, "join the container's cgroup");
+    }
+    /* The unified hierarchy of a hybrid host through clone3(CLONE_INTO_CGROUP), which
+     * does not take that lock either. */
+    const char *v2 = cg_v2_dir(cg);
+    if (v2 && cg->clone_fd < 0) {
+        cg->clone_fd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cg->clone_fd < 0)
+            return husk_error_errno(err, "open cgroup %s", v2);
+    }
+    return 0;
+}
+
+int cgroup_join_self(husk_cgroup *cg, husk_error_t *err)
+{
+    if (!cg)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; i < cg->n; i++) {
+        cg_entry *e = &cg->e[i];
+        if (e->self_fd < 0)
+            continue;
+        if (rc == 0 && cg_write_fd(e->self_fd, e->dir, "tasks", "0", NULL, err) < 0)
+            rc = husk_error_prefix(err, "join the container's cgroup");
+        close(e->self_fd);
+        e->self_fd = -1;
+    }
+    return rc;
 }
 
 int cgroup_record(const husk_cgroup *cg, oci_husk_state *st, husk_error_t *err)

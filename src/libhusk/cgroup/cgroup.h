@@ -20,12 +20,11 @@
  * Missing parents are created (nested paths); removal takes only the container's own
  * directory (and any sub-cgroups the container made in it).
  *
- * Which v1 hierarchies a container joins: the freezer (pause, and the process tracker on a
- * pure v1 host), the unified hierarchy on hybrid hosts, and the hierarchies of the
- * controllers its linux.resources uses (memory; cpu + cpuacct; cpuset; pids; blkio;
- * devices; hugetlb; net_cls; net_prio; rdma). Nothing else is touched, so a container
- * without resources costs two directories. cgroup_apply() joins a missing hierarchy on
- * demand (for `update` adding a controller later): it creates the directory and moves
+ * Which hierarchies a container joins: every mounted v1 hierarchy, as runc does (engines
+ * read its accounting there), and the unified one on hybrid hosts; the v1 devices one is
+ * left out when an eBPF program enforces the device rules. The freezer is used for pause
+ * and is the process tracker on a pure v1 host. cgroup_apply() joins a missing hierarchy
+ * on demand (for `update` adding a controller later): it creates the directory and moves
  * every process of the container into it.
  *
  * State: cgroup_record() stores, in oci_husk_state, cgroupPath (the cleaned path as
@@ -67,6 +66,23 @@ int cgroup_mode_detect(husk_error_t *err);
 /* "v1", "v2", "hybrid" or "none". */
 const char *cgroup_mode_name(int mode);
 
+/* ---- hierarchies ------------------------------------------------------------------------- */
+
+/* A cgroup hierarchy mounted under /sys/fs/cgroup. */
+typedef struct cgroup_hierarchy {
+    char *mountpoint;  /* "/sys/fs/cgroup/cpu,cpuacct" */
+    char *root;        /* the mount's root inside the hierarchy (mountinfo field 4) */
+    char *controllers; /* "cpu,cpuacct", "name=systemd", "" for cgroup2 */
+    char *own;         /* husk's own cgroup in it (/proc/self/cgroup), NULL if unknown */
+    bool v2;
+} cgroup_hierarchy;
+
+/* The mounted hierarchies, found once per process (statmount(2) of their usual mount
+ * points, else /proc/self/mountinfo, which costs 0.1 ms and more) and cached: a process
+ * cloned after cgroup_create() has them for free, for the mount namespace it was cloned
+ * with (`own` is then still the creator's cgroup, not the container's). */
+int cgroup_hierarchies(const cgroup_hierarchy **out, size_t *n, husk_error_t *err);
+
 /* ---- handle ------------------------------------------------------------------------------ */
 
 /* A container's cgroup: its directories in every joined hierarchy (opaque). */
@@ -106,16 +122,35 @@ typedef struct cgroup_create_opts {
 int cgroup_create(const oci_spec *spec, const cgroup_create_opts *opts, husk_cgroup **out,
                   husk_error_t *err);
 
-/* For clone3(CLONE_INTO_CGROUP): an O_DIRECTORY fd (O_CLOEXEC) of the cgroup2 directory
- * on a pure v2 host, owned by the handle; -1 in v1/hybrid mode, where the parent must call
- * cgroup_join() on the child's pid instead. */
+/* For clone3(CLONE_INTO_CGROUP): an O_DIRECTORY fd (O_CLOEXEC) of the cgroup2 directory,
+ * owned by the handle: on a pure v2 host from cgroup_create, on a hybrid host once
+ * cgroup_join_self_prepare has run; -1 otherwise (v1, loaded handles), where the parent
+ * calls cgroup_join() on the child's pid instead. */
 int cgroup_clone_fd(const husk_cgroup *cg);
 
 /* Moves pid (a whole process) into the container's cgroup in every joined hierarchy
- * (cgroup.procs). Used after clone in v1/hybrid mode, and by `exec` for its process. With
- * sub set (exec --cgroup, may be NULL) the process goes into that sub-cgroup instead,
- * which must exist. */
+ * (cgroup.procs), but those a child joins itself (cgroup_join_self_prepare). Used after
+ * clone when CLONE_INTO_CGROUP was not used, and by `exec` for its process. With sub set
+ * (exec --cgroup, may be NULL) the process goes into that sub-cgroup instead, which must
+ * exist. */
 int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t *err);
+
+/* Joining v1 hierarchies without waiting for an RCU grace period. Every write of a pid to
+ * cgroup.procs takes the kernel's global threadgroup lock for writing, and the first one
+ * after a quiet spell waits for a grace period (7-15 ms on these hosts; crun and runc pay
+ * it). A thread that writes "0" to a v1 `tasks` file moves itself without that lock, and
+ * clone3(CLONE_INTO_CGROUP) does not take it either.
+ *   cgroup_join_self_prepare  before the clone: opens the `tasks` file of every v1
+ *                             hierarchy (kept in the handle, O_CLOEXEC) and, on a hybrid
+ *                             host, the cgroup2 directory for cgroup_clone_fd.
+ *   cgroup_join_self          in the cloned child, first thing, while it is still single-
+ *                             threaded and before it forks or makes its cgroup namespace:
+ *                             writes "0" to each and closes them (the fds were opened by
+ *                             the parent, whose credentials the kernel checks, so this
+ *                             works in a new user namespace too).
+ * After prepare, cgroup_join() leaves those hierarchies to the child. */
+int cgroup_join_self_prepare(husk_cgroup *cg, husk_error_t *err);
+int cgroup_join_self(husk_cgroup *cg, husk_error_t *err);
 
 /* Fills st->cgroup_path and st->cgroup_paths (replacing what was there). */
 int cgroup_record(const husk_cgroup *cg, oci_husk_state *st, husk_error_t *err);

@@ -37,16 +37,13 @@ char *cg_path_resolve(const char *mountpoint, const char *mount_root, const char
 
 /* ---- mode.c ------------------------------------------------------------------------------- */
 
-typedef struct cg_hierarchy {
-    char *mountpoint;  /* "/sys/fs/cgroup/cpu,cpuacct" */
-    char *root;        /* mount root, mountinfo field 4 */
-    char *controllers; /* "cpu,cpuacct", "name=systemd", "" for cgroup2 */
-    char *own;         /* our own cgroup in it (from /proc/self/cgroup), NULL if unknown */
-    bool v2;
-} cg_hierarchy;
+typedef cgroup_hierarchy cg_hierarchy; /* cgroup.h */
 
-/* The mounted hierarchies (cached after the first call). */
+/* The mounted hierarchies (cached after the first call): found from /proc/self/cgroup and
+ * statmount(2) of their usual mount points, else from /proc/self/mountinfo. */
 int cg_hierarchies(const cg_hierarchy **out, size_t *n, husk_error_t *err);
+/* Tests: forgets the cache; with mountinfo_only the next call reads mountinfo alone. */
+void cg_hierarchies_reset(bool mountinfo_only);
 /* The v1 hierarchy that has controller (or "name=systemd"), NULL if none. */
 const cg_hierarchy *cg_find_v1(const cg_hierarchy *h, size_t n, const char *controller);
 /* The cgroup2 hierarchy (the unified one in hybrid mode), NULL if none. */
@@ -60,8 +57,9 @@ char *cg_own_from_text(const char *text, const char *controllers);
 /* ---- the handle --------------------------------------------------------------------------- */
 
 typedef struct cg_entry {
-    char *key; /* controller name ("memory"), "name=systemd" or "unified" */
-    char *dir; /* absolute directory */
+    char *key;   /* controller name ("memory"), "name=systemd" or "unified" */
+    char *dir;   /* absolute directory */
+    int self_fd; /* its v1 `tasks` file, open for the child's self-join (-1: none) */
 } cg_entry;
 
 struct husk_cgroup {
@@ -100,6 +98,13 @@ int cg_write(const char *dir, const char *file, const char *value, const char *w
              husk_error_t *err);
 int cg_writef(const char *dir, const char *file, const char *what, husk_error_t *err,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same in two steps, for several values to one file (one value per write(2), as the
+ * kernel parses them): opens dir/file for writing (value only names the first write in a
+ * message), then writes value to the open fd. */
+int cg_open_write(const char *dir, const char *file, const char *value, const char *what,
+                  husk_error_t *err);
+int cg_write_fd(int fd, const char *dir, const char *file, const char *value, const char *what,
+                husk_error_t *err);
 /* Reads dir/file whole (malloc'd, trailing newline kept). */
 int cg_read(const char *dir, const char *file, char **out, husk_error_t *err);
 /* Reads a single number (or "max" → UINT64_MAX). */

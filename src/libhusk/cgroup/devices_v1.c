@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup/cgroup_internal.h"
 
@@ -17,16 +18,23 @@ int cg_dev_v1_apply(const char *dir, const cg_dev_rule *rules, size_t n, husk_er
     int rc = -1;
     const char *reset = st.default_allow ? "devices.allow" : "devices.deny";
     const char *exfile = st.default_allow ? "devices.deny" : "devices.allow";
-    if (cg_write(dir, reset, "a", "linux.resources.devices", err) < 0)
+    const char *what = "linux.resources.devices";
+    int fd = -1;
+    if (cg_write(dir, reset, "a", what, err) < 0)
         goto out;
+    /* One open for every exception: the kernel takes one rule per write(2). */
     for (size_t i = 0; i < st.n; i++) {
         char line[96];
         cg_dev_rule_format(&st.ex[i], line, sizeof line);
-        if (cg_write(dir, exfile, line, "linux.resources.devices", err) < 0)
+        if (fd < 0 && (fd = cg_open_write(dir, exfile, line, what, err)) < 0)
+            goto out;
+        if (cg_write_fd(fd, dir, exfile, line, what, err) < 0)
             goto out;
     }
     rc = 0;
 out:
+    if (fd >= 0)
+        close(fd);
     cg_dev_state_free(&st);
     return rc;
 }

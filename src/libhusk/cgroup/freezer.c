@@ -102,9 +102,25 @@ int cgroup_frozen(const husk_cgroup *cg, bool *frozen, husk_error_t *err)
     return 0;
 }
 
-static int frozen_probe(const oci_husk_state *state, bool *frozen, husk_error_t *err)
+/* Whether the container's freezer is the v1 one (as freezer_dir picks it). */
+static bool v1_freezer(const oci_husk_state *state)
+{
+    const oci_string_map *m = state->cgroup_paths;
+    for (size_t i = 0; m && i < m->len; i++)
+        if (!strcmp(m->keys[i], "freezer"))
+            return cgroup_mode_detect(NULL) != CGROUP_V2;
+    return false;
+}
+
+static int frozen_probe(const oci_husk_state *state, char init_state, bool *frozen,
+                        husk_error_t *err)
 {
     *frozen = false;
+    /* The v1 freezer reports its frozen tasks as 'D' (uninterruptible): an init in any
+     * other state means the cgroup is not FROZEN, and freezer.state need not be read
+     * (which `list` would do for every container). */
+    if (init_state != 'D' && v1_freezer(state))
+        return 0;
     cleanup_cgroup husk_cgroup *cg = NULL;
     if (cgroup_load(state, &cg, err) < 0)
         return -1;

@@ -110,12 +110,16 @@ int cgroup_populated(const husk_cgroup *cg, bool *populated, husk_error_t *err)
 {
     *populated = false;
     const char *v2 = cg ? cg_v2_dir(cg) : NULL;
-    if (v2 && cg_file_exists(v2, "cgroup.events")) {
+    if (v2) {
         uint64_t v;
-        if (cg_read_keyed(v2, "cgroup.events", "populated", &v, err) < 0)
-            return err->code == ENOENT ? (husk_error_clear(err), 0) : -1;
-        *populated = v != 0;
-        return 0;
+        if (cg_read_keyed(v2, "cgroup.events", "populated", &v, err) >= 0) {
+            *populated = v != 0;
+            return 0;
+        }
+        if (err->code != ENOENT)
+            return -1;
+        /* No cgroup.events (older kernels), or the cgroup is gone: cgroup.procs says. */
+        husk_error_clear(err);
     }
     pid_t *pids;
     size_t n;
@@ -174,9 +178,14 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* rmdir dir after its sub-cgroups, retrying on EBUSY until the deadline. */
+/* rmdir dir after its sub-cgroups, retrying on EBUSY until the deadline. The rmdir is
+ * tried first: a container rarely makes sub-cgroups, and listing costs three syscalls. */
 static int remove_tree(const char *dir, long long deadline, husk_error_t *err)
 {
+    if (rmdir(dir) == 0 || errno == ENOENT)
+        return 0;
+    if (errno != EBUSY && errno != ENOTEMPTY)
+        return husk_error_errno(err, "remove cgroup %s", dir);
     cleanup_dir DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? 0 : husk_error_errno(err, "remove cgroup %s", dir);

@@ -54,14 +54,35 @@ void husk_log_close(void)
     log_fd = -1;
 }
 
+/* The UTC date of a day count since 1970-01-01 (proleptic Gregorian calendar). Computed
+ * here because the first gmtime_r() loads the time zone (/etc/localtime) for nothing. */
+static void civil_from_days(long long days, long long *y, unsigned *m, unsigned *d)
+{
+    days += 719468; /* count from 0000-03-01: leap days then end a year */
+    long long era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);                       /* [0, 146096] */
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
 void husk_rfc3339_now(char *buf, size_t len)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    long long y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, len, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
+             secs / 60 % 60, secs % 60, ts.tv_nsec);
 }
 
 char *husk_json_quote(const char *s)
