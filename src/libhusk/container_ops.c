@@ -205,16 +205,37 @@ static int signal_all_processes(const oci_husk_state *st, int sig, husk_error_t 
     return 0;
 }
 
+/* kill --all of a stopped container, as runc does: the init is gone, but children that
+ * outlived it (a task sharing another's pid namespace) may still be in the cgroup. Nothing
+ * left, or no cgroup at all, is success: the shim sends this after every exit. */
+static int signal_what_is_left(const oci_husk_state *st, int sig, husk_error_t *err)
+{
+    cleanup_cgroup husk_cgroup *cg = NULL;
+    if (cgroup_load(st, &cg, err) < 0)
+        return husk_error_prefix(err, "container \"%s\"", st->id);
+    bool populated = false;
+    if (!cg || cgroup_populated(cg, &populated, err) < 0) {
+        husk_error_clear(err); /* its cgroup is gone: nothing is left to signal */
+        return 0;
+    }
+    if (!populated)
+        return 0;
+    return cgroup_kill_all(cg, sig, err) < 0 ? husk_error_prefix(err, "container \"%s\"", st->id)
+                                             : 0;
+}
+
 int container_kill(const husk_runtime *rt, const char *id, int sig, bool all, husk_error_t *err)
 {
     cleanup_status_lock status_lock_t *lock = NULL;
     cleanup_status_info status_info_t *info = NULL;
     if (status_lock(rt->root, id, false, &lock, err) < 0 || status_get_locked(lock, &info, err) < 0)
         return -1;
+    const oci_husk_state *st = info->state;
+    if (all && info->status == STATUS_STOPPED)
+        return signal_what_is_left(st, sig, err);
     if (info->status != STATUS_CREATED && info->status != STATUS_RUNNING &&
         info->status != STATUS_PAUSED)
         return husk_error_set(err, ESRCH, "container \"%s\": container not running", id);
-    const oci_husk_state *st = info->state;
     if (all)
         return signal_all_processes(st, sig, err);
     __attribute__((cleanup(close_fd_p))) int pidfd = -1;

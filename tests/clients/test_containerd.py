@@ -416,18 +416,9 @@ def test_ctr_kill_after_husk_lost_the_container_is_not_found_and_delete_succeeds
         forget(ctr, cid)
 
 
-# runc 1.1 signals whatever is left in the cgroup of a stopped container on `kill --all`
-# and exits 0; husk refuses with "container not running" (container_kill), which the
-# shim maps to NotFound
-KILL_ALL_STOPPED = pytest.mark.xfail(
-    strict=True, reason="ctr: process already finished: not found / "
-                        "husk kill --all ID 9 of a stopped container: container not running")
-CHILDREN_LIVE_ON = pytest.mark.xfail(
-    strict=True, reason="the init's children run on until `ctr tasks delete` / husk kill "
-                        "--all ID 9 of a stopped container: container not running")
-
-
-@pytest.mark.parametrize("runtime", ["runc", pytest.param("husk", marks=KILL_ALL_STOPPED)])
+# husk signals what is left in the cgroup of a stopped container on `kill --all` and exits 0,
+# as runc 1.1 does
+@pytest.mark.parametrize("runtime", ["runc", "husk"])
 def test_ctr_kill_all_of_an_exited_task_succeeds_as_with_runc(ctr, runtime):
     cid = run_task(ctr, ["sh", "-c", "exit 0"], binary=runtime_binary(ctr, runtime),
                    until="STOPPED")
@@ -451,7 +442,7 @@ def pids_running(argv):
     return found
 
 
-@pytest.mark.parametrize("runtime", ["runc", pytest.param("husk", marks=CHILDREN_LIVE_ON)])
+@pytest.mark.parametrize("runtime", ["runc", "husk"])
 def test_ctr_task_in_a_joined_pid_namespace_loses_its_children_when_its_init_exits(ctr,
                                                                                    runtime):
     # Without a pid namespace of its own, the children of an exited init live on; the

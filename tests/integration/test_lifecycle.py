@@ -468,6 +468,39 @@ def test_sweeping_a_container_that_joined_a_pid_namespace_spares_its_owner(
     assert status(husk, sandbox) == "running"
 
 
+def test_kill_all_of_a_stopped_container_signals_what_outlived_its_init(
+        husk, make_bundle, container_id, tmp_path):
+    # As runc: containerd's shim sends `kill --all ID 9` after the init of a task that
+    # shares a pid namespace exits, to end the children it left behind in its cgroup.
+    bundle = make_bundle(["/bin/probe", "sleep", "100"])
+    sandbox = container_id + "-sandbox"
+    create(husk, tmp_path, sandbox, bundle)
+    assert husk("start", sandbox).returncode == 0
+    owner = state(husk, sandbox)["pid"]
+    ns = pid_ns(owner)
+
+    def join(config):
+        config["process"]["args"] = ["/bin/sh", "-c", "probe sleep 100 & echo ready"]
+        for n in config["linux"]["namespaces"]:
+            if n["type"] == "pid":
+                n["path"] = "/proc/%d/ns/pid" % owner
+    out = create(husk, tmp_path, container_id, another_bundle(bundle, tmp_path, "app", edit=join))
+    assert husk("start", container_id).returncode == 0
+    wait_for(lambda: "ready" in out.text(), what="the child to start")
+    wait_status(husk, container_id, "stopped")
+    left = wait_for(lambda: [p for p in pids_in_ns(ns) if p != owner] or None,
+                    what="the child that outlived the init")
+    p = husk("kill", "--all", container_id, "KILL")
+    assert p.returncode == 0, p.stderr
+    for pid in left:
+        wait_for(lambda: pid_gone(pid), what="process %d to die" % pid)
+    assert not pid_gone(owner), "kill --all of the app container killed the sandbox"
+    # Nothing left: still success, as the shim expects after every exit.
+    p = husk("kill", "--all", container_id, "KILL")
+    assert p.returncode == 0, p.stderr
+    assert husk("kill", container_id, "KILL").returncode != 0  # without --all: not running
+
+
 def test_kill_of_a_stopped_container_says_container_not_running(husk, make_bundle, container_id,
                                                                 tmp_path):
     create(husk, tmp_path, container_id, make_bundle(["/bin/probe", "exit", "0"]))
@@ -651,8 +684,9 @@ def test_stopped_container_whose_pid_was_reused_stays_stopped(husk, make_bundle,
             open("/proc/%d/stat" % stranger.pid).read())
         p = husk("kill", container_id, "KILL")
         assert p.returncode != 0 and "container not running" in p.stderr
+        # --all goes through the cgroup, which the stranger is not in (runc: exit 0).
         p = husk("kill", "--all", container_id, "KILL")
-        assert p.returncode != 0 and "container not running" in p.stderr
+        assert p.returncode == 0, p.stderr
         assert husk("delete", container_id).returncode == 0
         time.sleep(0.1)
         assert stranger.poll() is None, "husk signalled a process that is not the container's"
