@@ -182,6 +182,37 @@ def test_run_pids_limit_is_in_the_cgroup(podman):
     podman("rm", "-f", "-t", "0", name)
 
 
+def _cgroup_file(pid, *names):
+    """The first of `names` found in the cgroups of pid, and its content."""
+    for d in host_cgroup_dirs(pid):
+        for n in names:
+            if os.path.exists(os.path.join(d, n)):
+                with open(os.path.join(d, n)) as f:
+                    return n, f.read().strip()
+    raise AssertionError("none of %s in the cgroups of pid %d: %s" % (names, pid,
+                                                                     host_cgroup_dirs(pid)))
+
+
+def test_run_cpu_limits_are_in_the_cgroup(podman):
+    name = podman.detach("sleep", "60", opts=["--cpus", "0.5", "--cpu-shares", "512",
+                                              "--cpuset-cpus", "0"])
+    pid = podman.pid(name)
+    f, quota = _cgroup_file(pid, "cpu.cfs_quota_us", "cpu.max")
+    if f == "cpu.max":  # v2: "QUOTA PERIOD"
+        assert quota.split() == ["50000", "100000"], quota
+        f, weight = _cgroup_file(pid, "cpu.weight")
+        assert weight == "20", weight  # runc's shares -> weight: 1 + (512-2)*9999/262142
+    else:
+        assert quota == "50000"
+        assert _cgroup_file(pid, "cpu.cfs_period_us")[1] == "100000"
+        assert _cgroup_file(pid, "cpu.shares")[1] == "512"
+    assert _cgroup_file(pid, "cpuset.cpus", "cpuset.cpus.effective")[1] == "0"
+    with open("/proc/%d/status" % pid) as st:
+        allowed = re.search(r"^Cpus_allowed_list:\s*(\S+)$", st.read(), re.M).group(1)
+    assert allowed == "0"
+    podman("rm", "-f", "-t", "0", name)
+
+
 def _cap_eff(status_text):
     return int(re.search(r"^CapEff:\s*([0-9a-f]+)$", status_text, re.M).group(1), 16)
 
@@ -197,6 +228,20 @@ def test_run_cap_drop_chown(podman):
     assert p.returncode == 0, out_of(p)
     assert not _cap_eff(p.stdout) & (1 << CAP_CHOWN)
     assert "chown-refused" in p.stdout
+
+
+def test_run_cap_add_sys_admin_lets_the_container_mount(podman):
+    CAP_SYS_ADMIN = 21
+    script = "grep CapEff /proc/self/status; mount -t tmpfs t /mnt && echo mount-ok || " \
+             "echo mount-refused"
+    base = podman.run_image(["--rm"], ["sh", "-c", script])
+    assert base.returncode == 0, out_of(base)
+    assert not _cap_eff(base.stdout) & (1 << CAP_SYS_ADMIN)
+    assert "mount-refused" in base.stdout
+    p = podman.run_image(["--rm", "--cap-add", "SYS_ADMIN"], ["sh", "-c", script])
+    assert p.returncode == 0, out_of(p)
+    assert _cap_eff(p.stdout) & (1 << CAP_SYS_ADMIN)
+    assert "mount-ok" in p.stdout, out_of(p)
 
 
 def test_run_default_seccomp_refuses_delete_module(podman):
