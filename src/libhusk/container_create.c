@@ -378,11 +378,15 @@ int container_create(const husk_runtime *rt, const char *id, const container_cre
         .rootless = rt->rootless == 1 || (rt->rootless < 0 && geteuid() != 0),
         .systemd_cgroup = rt->systemd_cgroup,
     };
-    if (cgroup_create(spec, &cg_opts, &cg, err) < 0 || cgroup_join_self_prepare(cg, err) < 0) {
+    /* A new cgroup namespace takes the init's cgroups as its root when it is made, early. */
+    bool memory_late = !(plan.new_flags & CLONE_NEWCGROUP);
+    if (cgroup_create(spec, &cg_opts, &cg, err) < 0 ||
+        cgroup_join_self_prepare(cg, memory_late, err) < 0) {
         husk_error_prefix(err, "container \"%s\"", id);
         goto fail;
     }
     first.cg = cg;
+    ctx.cgroup = cg;
     spawn_cgroup spawn_cg = {.fd = cgroup_clone_fd(cg), .join = join_cgroup, .data = cg};
     create_hooks_data hooks_data = {.id = id, .bundle = bundle, .spec = spec};
     spawn_result spawned;

@@ -172,6 +172,22 @@ static void __attribute__((noreturn)) run_process(exec_run *r)
     _exit(err.code == ENOENT ? 127 : 126);
 }
 
+/* First thing in the clone, while it is single-threaded and before it joins anything: into
+ * the v1 hierarchies whose `tasks` files the parent opened (no wait for the kernel's
+ * threadgroup lock, see cgroup.h). On failure, report and wait to be killed: exiting now
+ * could make the parent's write to the gate raise SIGPIPE in it instead of reading this. */
+static void join_own_cgroups(exec_run *r, pid_t parent)
+{
+    husk_error_t err = HUSK_ERROR_INIT;
+    if (cgroup_join_self(r->cg, &err) == 0)
+        return;
+    sync_send_error(r->ctx.sync_fd, &err);
+    if (getppid() != parent)
+        _exit(1);
+    for (;;)
+        pause();
+}
+
 static void wait_gate(exec_run *r)
 {
     if (r->gate < 0)
@@ -188,12 +204,13 @@ static void wait_gate(exec_run *r)
 
 /* The clone of `husk exec`: joins, then becomes the process or forks it into the pid
  * namespace (as a child of `husk exec`: CLONE_PARENT). */
-static void __attribute__((noreturn)) run_child(exec_run *r)
+static void __attribute__((noreturn)) run_child(exec_run *r, pid_t parent)
 {
     husk_error_t err = HUSK_ERROR_INIT;
     status_lock_drop_in_child(r->lock);
     r->lock = NULL;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    join_own_cgroups(r, parent);
     wait_gate(r);
     if (namespaces_join(&r->plan, &err) < 0)
         child_fail(r, &err);
@@ -416,6 +433,11 @@ static int drive_child(exec_run *r, int sock, exec_child *c, husk_error_t *err)
     int rc = -1;
     if (sync_expect(sock, SYNC_INIT_PID, msg, NULL, err) < 0)
         goto out;
+    /* The clone joined its cgroups before anything else, so the process is in the
+     * container's cgroup now (a delete kills it with the rest): let go of the lock, which
+     * `resume` needs while an --ignore-paused process waits frozen. */
+    status_unlock(r->lock);
+    r->lock = NULL;
     c->pid = msg->value;
     if (c->pid != c->clone) {
         reap(c->clone);
@@ -446,7 +468,14 @@ static int start_child(exec_run *r, exec_child *c, husk_error_t *err)
     r->ctx.sync_fd = init_fd_above_floor(&r->ctx, fds[1], err);
     if (r->ctx.sync_fd < 0)
         return -1;
-    int cgfd = r->cg && !(o->cgroup && *o->cgroup) ? cgroup_clone_fd(r->cg) : -1;
+    /* Into the container's own cgroup, the clone joins the v1 hierarchies itself and the
+     * cgroup2 one through CLONE_INTO_CGROUP; a --cgroup sub-cgroup goes by pid. */
+    bool whole = r->cg && !(o->cgroup && *o->cgroup);
+    if (whole && cgroup_join_self_prepare(r->cg, false, err) < 0) {
+        close(r->ctx.sync_fd);
+        return husk_error_prefix(err, "exec in container \"%s\"", r->id);
+    }
+    int cgfd = whole ? cgroup_clone_fd(r->cg) : -1;
     int gate[2] = {-1, -1};
     if (r->cg && pipe2(gate, O_CLOEXEC) < 0) {
         close(r->ctx.sync_fd);
@@ -458,12 +487,13 @@ static int start_child(exec_run *r, exec_child *c, husk_error_t *err)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     fflush(NULL);
     bool into = false;
+    pid_t parent = getpid();
     c->clone = spawn_clone(0, cgfd, &into);
     if (c->clone == 0) {
         close(sock);
         if (gate[1] >= 0)
             close(gate[1]);
-        run_child(r);
+        run_child(r, parent);
     }
     int saved = errno;
     close(r->ctx.sync_fd);
@@ -483,10 +513,6 @@ static int start_child(exec_run *r, exec_child *c, husk_error_t *err)
             rc = husk_error_errno(err, "exec: release the process after joining its cgroup");
         close(gate[1]);
     }
-    /* The process is in the container's cgroup now (a delete kills it with the rest): let
-     * go of the lock, which `resume` needs while an --ignore-paused process waits frozen. */
-    status_unlock(r->lock);
-    r->lock = NULL;
     if (rc == 0)
         rc = drive_child(r, sock, c, err);
     if (rc < 0) {

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "hooks.h"
 #include "lsm.h"
 #include "sync.h"
@@ -120,7 +121,8 @@ void init_main(husk_init_ctx *ctx)
 {
     husk_error_t err = HUSK_ERROR_INIT;
     if (mounts_receive_from_parent(ctx, &err) < 0 || rootfs_prepare(ctx, &err) < 0 ||
-        mounts_apply(ctx, &err) < 0 || devices_setup(ctx, &err) < 0)
+        mounts_apply(ctx, &err) < 0 || devices_setup(ctx, &err) < 0 ||
+        cgroup_join_self_late(ctx->cgroup, &err) < 0)
         fail_setup(ctx, &err);
 
     /* prestart and createRuntime hooks run in the parent, in the runtime namespace. */

@@ -6,8 +6,9 @@
  * `create` process and all of this runs in that copy.
  *
  * Order inside the init (see init.c):
- *   mounts_receive_from_parent → rootfs_prepare → mounts_apply → devices_setup → [parent: prestart,
- * createRuntime hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
+ *   mounts_receive_from_parent → rootfs_prepare → mounts_apply → devices_setup →
+ *   cgroup_join_self_late (the v1 memory hierarchy) → [parent: prestart, createRuntime
+ *   hooks] → createContainer hooks → rootfs_pivot → rootfs_finish → process_setup_early
  *   → terminal_setup → process_apply_identity (cwd, user, capabilities, noNewPrivileges:
  *   their errors fail `create`, as in runc) → process_resolve_exec (as the container user)
  *   → READY → wait for `start` to open exec.fifo (mode 0622: the user may open it) →
@@ -44,10 +45,14 @@ typedef struct husk_init_ctx {
     int *parent_fds;
     const char *state_json; /* the state passed to createContainer/startContainer hooks */
 
-    /* Called first thing in the cloned child: drops what it must not inherit (the
-     * state dir lock: flock belongs to the open file, shared across clone). */
+    /* The first thing the cloned child runs, before any other step: drops what it must
+     * not inherit (the state dir lock: flock belongs to the open file, shared across
+     * clone) and joins the container's v1 cgroups itself (cgroup_join_self). */
     void (*drop_in_child)(void *data);
     void *drop_data;
+    /* The container's cgroup (NULL: none): the init joins its v1 memory hierarchy itself
+     * once its mounts are made (cgroup_join_self_late). */
+    struct husk_cgroup *cgroup;
 
     /* Filled by process_resolve_exec, used by process_exec. */
     char *exec_path;

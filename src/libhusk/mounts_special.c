@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "init.h"
 #include "mounts_internal.h"
 #include "util/cleanup.h"
@@ -103,83 +104,13 @@ static int own_cgroup(const char *superopts, char **ctrls, char **path, husk_err
     return own_cgroup_in(buf, superopts, ctrls, path, err);
 }
 
-struct hierarchy {
-    char *mountpoint; /* host path, e.g. /sys/fs/cgroup/cpu,cpuacct */
-    char *root;       /* mountinfo field 4 */
-    char *superopts;
-    bool v2;
-};
-
-static void hierarchy_free(struct hierarchy *h)
-{
-    free(h->mountpoint);
-    free(h->root);
-    free(h->superopts);
-}
-
-/* mountinfo escapes blanks as \040 and so on. */
-static void unescape(char *s)
-{
-    char *o = s;
-    for (; *s; s++) {
-        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-            *o++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-            s += 3;
-        } else {
-            *o++ = *s;
-        }
-    }
-    *o = '\0';
-}
-
-/* The cgroup hierarchies mounted directly under /sys/fs/cgroup. */
-static int list_hierarchies(struct hierarchy **out, size_t *n, husk_error_t *err)
-{
-    cleanup_free char *buf = NULL;
-    if (fs_read_file("/proc/self/mountinfo", &buf, NULL, err) < 0)
-        return -1;
-    *out = NULL;
-    *n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *f[6] = {0};
-        char *s2 = NULL, *p = line;
-        for (int i = 0; i < 5 && (f[i] = strtok_r(p, " ", &s2)); i++)
-            p = NULL;
-        char *sep = strstr(s2 ? s2 : "", " - ");
-        if (!f[4] || !sep)
-            continue;
-        char *fstype = strtok_r(sep + 3, " ", &s2);
-        char *source = fstype ? strtok_r(NULL, " ", &s2) : NULL;
-        char *superopts = source ? strtok_r(NULL, " ", &s2) : NULL;
-        if (!superopts || (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
-            continue;
-        unescape(f[4]);
-        unescape(f[3]);
-        if (strncmp(f[4], "/sys/fs/cgroup/", 15) != 0 || strchr(f[4] + 15, '/') || !f[4][15])
-            continue;
-        struct hierarchy *grown = realloc(*out, (*n + 1) * sizeof **out);
-        if (!grown)
-            return husk_error_set(err, ENOMEM, "cgroup hierarchies");
-        *out = grown;
-        struct hierarchy *h = &grown[(*n)++];
-        h->mountpoint = strdup(f[4]);
-        h->root = strdup(f[3]);
-        h->superopts = strdup(superopts);
-        h->v2 = strcmp(fstype, "cgroup2") == 0;
-        if (!h->mountpoint || !h->root || !h->superopts)
-            return husk_error_set(err, ENOMEM, "cgroup hierarchies");
-    }
-    return 0;
-}
-
 /* Mounts one hierarchy at dirfd/name: a new cgroup mount in a cgroup namespace (it shows
  * the namespace's root), else a bind of the container's own cgroup directory. */
-static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const struct hierarchy *h,
+static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const cgroup_hierarchy *h,
                       const char *self_cgroup, int tmpfsfd, const char *name, husk_error_t *err)
 {
     cleanup_free char *ctrls = NULL, *path = NULL;
-    if (own_cgroup_in(self_cgroup, h->v2 ? NULL : h->superopts, &ctrls, &path, err) < 0)
+    if (own_cgroup_in(self_cgroup, h->v2 ? NULL : h->controllers, &ctrls, &path, err) < 0)
         return -1;
     if (mkdirat(tmpfsfd, name, 0755) < 0 && errno != EEXIST)
         return husk_error_errno(err, "mkdir %s", name);
@@ -199,15 +130,18 @@ static int cgroup_one(const husk_init_ctx *ctx, const mount_opts *o, const struc
             return husk_error_errno(err, "open %s", name);
         return (set || clr) ? mnt_setattr(mfd, false, set, clr, err) : 0;
     }
-    /* The path of /proc/self/cgroup is relative to the hierarchy's root; mountinfo says
-     * which directory of the hierarchy is mounted at the mount point. */
+    /* The path of /proc/self/cgroup is relative to the hierarchy's root; h->root is the
+     * directory of the hierarchy mounted at the mount point. */
     const char *rel = path;
     size_t rl = strlen(h->root);
     if (strcmp(h->root, "/") != 0 && strncmp(path, h->root, rl) == 0 &&
         (path[rl] == '/' || !path[rl]))
         rel = path + rl;
+    /* A hierarchy we join only after the mounts (memory): the container's directory. */
+    const char *late = cgroup_join_self_late_dir(ctx->cgroup, h->controllers);
     cleanup_free char *src = NULL;
-    if (asprintf(&src, "%s%s", h->mountpoint, rel) < 0)
+    if ((late && !(src = strdup(late))) ||
+        (!late && asprintf(&src, "%s%s", h->mountpoint, rel) < 0))
         return husk_error_set(err, ENOMEM, "cgroup source");
     cleanup_close int srcfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (srcfd < 0)
@@ -253,23 +187,23 @@ static int cgroup_v1(const husk_init_ctx *ctx, const oci_mount *m, const mount_o
         return -1;
     if (fs_check_fs_type(tmpfsfd, TMPFS_MAGIC, m->destination, err) < 0)
         return -1;
-    struct hierarchy *hs = NULL;
+    /* Found by `create` before the clone (the same host mounts, inherited for free); only
+     * our own cgroup, which we joined since, is read again. */
+    const cgroup_hierarchy *hs = NULL;
     size_t n = 0;
     cleanup_free char *self_cgroup = NULL;
-    int ret = list_hierarchies(&hs, &n, err);
-    if (ret == 0)
-        ret = fs_read_file("/proc/self/cgroup", &self_cgroup, NULL, err);
-    for (size_t i = 0; ret == 0 && i < n; i++) {
-        const char *name = strrchr(hs[i].mountpoint, '/') + 1;
-        ret = cgroup_one(ctx, o, &hs[i], self_cgroup, tmpfsfd, name, err);
-        if (ret == 0)
-            ret = cgroup_links(tmpfsfd, name, err);
-    }
-    for (size_t i = 0; i < n; i++)
-        hierarchy_free(&hs[i]);
-    free(hs);
-    if (ret < 0)
+    if (cgroup_hierarchies(&hs, &n, err) < 0 ||
+        fs_read_file("/proc/self/cgroup", &self_cgroup, NULL, err) < 0)
         return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *mp = hs[i].mountpoint;
+        /* Those mounted directly under /sys/fs/cgroup/, the tmpfs' only entries. */
+        if (strncmp(mp, "/sys/fs/cgroup/", 15) != 0 || !mp[15] || strchr(mp + 15, '/'))
+            continue;
+        if (cgroup_one(ctx, o, &hs[i], self_cgroup, tmpfsfd, mp + 15, err) < 0 ||
+            cgroup_links(tmpfsfd, mp + 15, err) < 0)
+            return -1;
+    }
     if ((o->flags & MS_RDONLY) && mnt_setattr(tmpfsfd, false, MOUNT_ATTR_RDONLY, 0, err) < 0)
         return -1;
     return steal_fd(&tmpfsfd);

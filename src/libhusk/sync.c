@@ -15,14 +15,21 @@ int sync_pair(int fds[2], husk_error_t *err)
     return 0;
 }
 
-static int send_packet(int sock, const sync_msg *msg, size_t len, int fd, husk_error_t *err)
+/* One packet: the fixed header, then the text (if any) and its NUL, gathered by the
+ * kernel, so that no sender builds a full sync_msg (64 KiB) on its stack. */
+static int send_packet(int sock, const void *head, size_t head_len, const char *text,
+                       size_t text_len, int fd, husk_error_t *err)
 {
-    struct iovec iov = {.iov_base = (void *)msg, .iov_len = len};
+    struct iovec iov[3] = {
+        {.iov_base = (void *)head, .iov_len = head_len},
+        {.iov_base = (void *)text, .iov_len = text_len},
+        {.iov_base = (void *)"", .iov_len = 1},
+    };
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } control;
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct msghdr mh = {.msg_iov = iov, .msg_iovlen = text ? 3 : 1};
     if (fd >= 0) {
         memset(&control, 0, sizeof control);
         mh.msg_control = control.buf;
@@ -42,43 +49,41 @@ static int send_packet(int sock, const sync_msg *msg, size_t len, int fd, husk_e
     return 0;
 }
 
+/* The fixed part of sync_msg, which every packet starts with. */
+typedef struct sync_head {
+    uint32_t type;
+    int32_t value;
+    int32_t err;
+} sync_head;
+
+_Static_assert(sizeof(sync_head) == offsetof(sync_msg, text), "sync_head matches sync_msg");
+
 int sync_send(int sock, sync_type type, int32_t value, int fd, husk_error_t *err)
 {
-    sync_msg msg = {.type = type, .value = value};
-    return send_packet(sock, &msg, offsetof(sync_msg, text), fd, err);
+    sync_head head = {.type = type, .value = value};
+    return send_packet(sock, &head, sizeof head, NULL, 0, fd, err);
 }
 
 int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err)
 {
     size_t len = strlen(text);
-    sync_msg *msg = malloc(sizeof *msg);
-    if (!msg)
-        return husk_error_set(err, ENOMEM, "message for the container init");
     /* A text longer than one packet goes in chunks; value 1 says that more follow. */
     int r = 0;
     do {
         size_t chunk = len < SYNC_TEXT_MAX - 1 ? len : SYNC_TEXT_MAX - 1;
-        msg->type = type;
-        msg->value = chunk < len;
-        msg->err = 0;
-        memcpy(msg->text, text, chunk);
-        msg->text[chunk] = '\0';
-        r = send_packet(sock, msg, offsetof(sync_msg, text) + chunk + 1, -1, err);
+        sync_head head = {.type = type, .value = chunk < len};
+        r = send_packet(sock, &head, sizeof head, text, chunk, -1, err);
         text += chunk;
         len -= chunk;
     } while (r == 0 && len > 0);
-    free(msg);
     return r;
 }
 
 void sync_send_error(int sock, const husk_error_t *err)
 {
-    sync_msg msg = {.type = SYNC_ERROR, .err = err ? err->code : 0};
+    sync_head head = {.type = SYNC_ERROR, .err = err ? err->code : 0};
     const char *text = err && err->msg ? err->msg : "container init failed";
-    size_t len = strnlen(text, SYNC_TEXT_MAX - 1);
-    memcpy(msg.text, text, len);
-    msg.text[len] = '\0';
-    send_packet(sock, &msg, offsetof(sync_msg, text) + len + 1, -1, NULL);
+    send_packet(sock, &head, sizeof head, text, strnlen(text, SYNC_TEXT_MAX - 1), -1, NULL);
 }
 
 int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err)
@@ -105,6 +110,9 @@ int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err)
         return husk_error_set(err, 0, "the container init exited during setup");
     if ((size_t)n < offsetof(sync_msg, text))
         return husk_error_set(err, 0, "short message (%zd bytes) from the container init", n);
+    /* Packets carry only what they use: the text ends where the packet does. */
+    size_t text_len = (size_t)n - offsetof(sync_msg, text);
+    msg->text[text_len < SYNC_TEXT_MAX ? text_len : SYNC_TEXT_MAX - 1] = '\0';
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
             int fd;

@@ -203,6 +203,7 @@ int cg_add_entry(husk_cgroup *cg, const char *key, const char *dir, husk_error_t
     grown[cg->n].key = strdup(key);
     grown[cg->n].dir = strdup(dir);
     grown[cg->n].self_fd = -1;
+    grown[cg->n].late = false;
     if (!grown[cg->n].key || !grown[cg->n].dir) {
         free(grown[cg->n].key);
         free(grown[cg->n].dir);
@@ -663,20 +664,24 @@ int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t 
     return 0;
 }
 
-int cgroup_join_self_prepare(husk_cgroup *cg, husk_error_t *err)
+int cgroup_join_self_prepare(husk_cgroup *cg, bool memory_late, husk_error_t *err)
 {
-    if (!cg || cg->mode == CGROUP_V2)
+    if (!cg)
         return 0;
-    for (size_t i = 0; i < cg->n; i++) {
+    const char *memory = memory_late ? entry_dir(cg, "memory") : NULL;
+    for (size_t i = 0; i < cg->n && cg->mode != CGROUP_V2; i++) {
         cg_entry *e = &cg->e[i];
         if (!strcmp(e->key, CGROUP_UNIFIED_KEY) || seen_dir(cg, i, e->dir))
             continue;
         e->self_fd = cg_open_write(e->dir, "tasks", "0", NULL, err);
         if (e->self_fd < 0)
             return husk_error_prefix(err, "join the container's cgroup");
+        /* The v1 memory hierarchy (with whatever is mounted with it), for the init. */
+        e->late = memory && !strcmp(e->dir, memory);
     }
-    /* The unified hierarchy of a hybrid host through clone3(CLONE_INTO_CGROUP), which
-     * does not take that lock either. */
+    /* The cgroup2 hierarchy (a hybrid host's unified one; on a pure v2 host, `create`
+     * opened it already and `exec` needs it) through clone3(CLONE_INTO_CGROUP), which does
+     * not take that lock either. */
     const char *v2 = cg_v2_dir(cg);
     if (v2 && cg->clone_fd < 0) {
         cg->clone_fd = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -686,14 +691,14 @@ int cgroup_join_self_prepare(husk_cgroup *cg, husk_error_t *err)
     return 0;
 }
 
-int cgroup_join_self(husk_cgroup *cg, husk_error_t *err)
+static int join_self(husk_cgroup *cg, bool late, husk_error_t *err)
 {
     if (!cg)
         return 0;
     int rc = 0;
     for (size_t i = 0; i < cg->n; i++) {
         cg_entry *e = &cg->e[i];
-        if (e->self_fd < 0)
+        if (e->self_fd < 0 || e->late != late)
             continue;
         if (rc == 0 && cg_write_fd(e->self_fd, e->dir, "tasks", "0", NULL, err) < 0)
             rc = husk_error_prefix(err, "join the container's cgroup");
@@ -701,6 +706,24 @@ int cgroup_join_self(husk_cgroup *cg, husk_error_t *err)
         e->self_fd = -1;
     }
     return rc;
+}
+
+int cgroup_join_self(husk_cgroup *cg, husk_error_t *err)
+{
+    return join_self(cg, false, err);
+}
+
+int cgroup_join_self_late(husk_cgroup *cg, husk_error_t *err)
+{
+    return join_self(cg, true, err);
+}
+
+const char *cgroup_join_self_late_dir(const husk_cgroup *cg, const char *controllers)
+{
+    for (size_t i = 0; cg && i < cg->n; i++)
+        if (cg->e[i].self_fd >= 0 && cg->e[i].late && cg_list_has(controllers, cg->e[i].key))
+            return cg->e[i].dir;
+    return NULL;
 }
 
 int cgroup_record(const husk_cgroup *cg, oci_husk_state *st, husk_error_t *err)

@@ -123,9 +123,9 @@ int cgroup_create(const oci_spec *spec, const cgroup_create_opts *opts, husk_cgr
                   husk_error_t *err);
 
 /* For clone3(CLONE_INTO_CGROUP): an O_DIRECTORY fd (O_CLOEXEC) of the cgroup2 directory,
- * owned by the handle: on a pure v2 host from cgroup_create, on a hybrid host once
- * cgroup_join_self_prepare has run; -1 otherwise (v1, loaded handles), where the parent
- * calls cgroup_join() on the child's pid instead. */
+ * owned by the handle: on a pure v2 host from cgroup_create, on any host with cgroup2 once
+ * cgroup_join_self_prepare has run; -1 otherwise (pure v1, loaded handles before prepare),
+ * where the parent calls cgroup_join() on the child's pid instead. */
 int cgroup_clone_fd(const husk_cgroup *cg);
 
 /* Moves pid (a whole process) into the container's cgroup in every joined hierarchy
@@ -141,16 +141,29 @@ int cgroup_join(const husk_cgroup *cg, pid_t pid, const char *sub, husk_error_t 
  * it). A thread that writes "0" to a v1 `tasks` file moves itself without that lock, and
  * clone3(CLONE_INTO_CGROUP) does not take it either.
  *   cgroup_join_self_prepare  before the clone: opens the `tasks` file of every v1
- *                             hierarchy (kept in the handle, O_CLOEXEC) and, on a hybrid
- *                             host, the cgroup2 directory for cgroup_clone_fd.
+ *                             hierarchy (kept in the handle, O_CLOEXEC) and the cgroup2
+ *                             directory for cgroup_clone_fd (`create` and `exec`).
  *   cgroup_join_self          in the cloned child, first thing, while it is still single-
  *                             threaded and before it forks or makes its cgroup namespace:
  *                             writes "0" to each and closes them (the fds were opened by
  *                             the parent, whose credentials the kernel checks, so this
  *                             works in a new user namespace too).
+ *   cgroup_join_self_late     with memory_late, the v1 memory hierarchy is left out of
+ *                             cgroup_join_self: the init joins it once its mounts are made,
+ *                             before the creation hooks. Memory is charged to the cgroup of
+ *                             the task that allocates it and stays there on v1, so the
+ *                             init's mounts, device nodes and copied pages then count to
+ *                             the runtime's cgroup, not to the container's limit (the user
+ *                             process still starts inside every cgroup). Not with a new
+ *                             cgroup namespace, whose root is fixed when it is made.
  * After prepare, cgroup_join() leaves those hierarchies to the child. */
-int cgroup_join_self_prepare(husk_cgroup *cg, husk_error_t *err);
+int cgroup_join_self_prepare(husk_cgroup *cg, bool memory_late, husk_error_t *err);
 int cgroup_join_self(husk_cgroup *cg, husk_error_t *err);
+int cgroup_join_self_late(husk_cgroup *cg, husk_error_t *err);
+/* The container's directory in the hierarchy with these controllers ("cpu,cpuacct") while
+ * cgroup_join_self_late is still to come for it, else NULL: /proc/self/cgroup does not
+ * show it yet. */
+const char *cgroup_join_self_late_dir(const husk_cgroup *cg, const char *controllers);
 
 /* Fills st->cgroup_path and st->cgroup_paths (replacing what was there). */
 int cgroup_record(const husk_cgroup *cg, oci_husk_state *st, husk_error_t *err);

@@ -60,6 +60,7 @@ typedef struct cg_entry {
     char *key;   /* controller name ("memory"), "name=systemd" or "unified" */
     char *dir;   /* absolute directory */
     int self_fd; /* its v1 `tasks` file, open for the child's self-join (-1: none) */
+    bool late;   /* joined by cgroup_join_self_late, not cgroup_join_self */
 } cg_entry;
 
 struct husk_cgroup {
