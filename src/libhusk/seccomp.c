@@ -223,10 +223,19 @@ static int add_rule(scmp_filter_ctx f, size_t i, size_t j, const oci_linux_sysca
     return 0;
 }
 
+/* From this many rules on, the program is a binary search on the syscall number instead of
+ * libseccomp's default linear chain. The kernel runs the program for every syscall number
+ * when it loads it (its per-arch cache of always-allowed syscalls), so a chain costs
+ * rules x syscalls there: 0.70 ms for a 307-rule profile against 0.23 ms for the tree, and
+ * the tree is also shorter to walk on every syscall. Smaller profiles keep libseccomp's
+ * default program (a few tens of microseconds either way). */
+#define SECCOMP_TREE_MIN_RULES 32
+
 static int add_rules(scmp_filter_ctx f, const oci_linux_seccomp *sc, uint32_t default_action,
-                     husk_error_t *err)
+                     size_t *n_added, husk_error_t *err)
 {
     char field[96];
+    *n_added = 0;
     for (size_t i = 0; i < sc->syscalls_len; i++) {
         const oci_linux_syscall *call = sc->syscalls[i];
         uint32_t action;
@@ -257,6 +266,7 @@ static int add_rules(scmp_filter_ctx f, const oci_linux_seccomp *sc, uint32_t de
                 continue;
             if (add_rule(f, i, j, call, action, nr, err) < 0)
                 return -1;
+            (*n_added)++;
         }
     }
     return 0;
@@ -324,8 +334,17 @@ int seccomp_compile(const oci_linux_seccomp *sc, struct sock_filter **insns, siz
             return husk_error_set(err, -rc, "linux.seccomp.architectures[%zu]: add %s", i,
                                   sc->architectures[i]);
     }
-    if (add_rules(f, sc, default_action, err) < 0)
+    size_t n_rules;
+    if (add_rules(f, sc, default_action, &n_rules, err) < 0)
         return -1;
+    if (n_rules >= SECCOMP_TREE_MIN_RULES) {
+        int rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        if (rc < 0)
+            return husk_error_set(err, -rc,
+                                  "linux.seccomp: libseccomp refuses the binary tree layout "
+                                  "for %zu rules",
+                                  n_rules);
+    }
     cleanup_close int fd = (int)syscall(SYS_memfd_create, "husk-seccomp", MFD_CLOEXEC);
     if (fd < 0)
         return husk_error_errno(err, "linux.seccomp: memfd for the compiled filter");
@@ -353,7 +372,7 @@ int seccomp_profile_hash(const oci_linux_seccomp *sc, uint8_t hash[HUSK_SHA256_L
                               errmsg ? errmsg : "cannot generate");
     const struct scmp_version *v = seccomp_version();
     char head[128];
-    int n = snprintf(head, sizeof head, "husk-seccomp-bpf 1\nlibseccomp %u.%u.%u\narch %u\n",
+    int n = snprintf(head, sizeof head, "husk-seccomp-bpf 2\nlibseccomp %u.%u.%u\narch %u\n",
                      v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native());
     husk_sha256 s;
     husk_sha256_init(&s);
