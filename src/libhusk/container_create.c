@@ -212,16 +212,8 @@ static void first_in_child(void *data)
     child_first *c = data;
     status_lock_drop_in_child(c->lock);
     husk_error_t err = HUSK_ERROR_INIT;
-    if (cgroup_join_self(c->cg, &err) == 0)
-        return;
-    /* Report, then wait to be killed: exiting now could make the parent's next write to
-     * us (the cgroup gate) raise SIGPIPE in it instead of reading this message. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sync_send_error(c->ctx->sync_fd, &err);
-    if (getppid() != c->parent)
-        _exit(1);
-    for (;;)
-        pause();
+    if (cgroup_join_self(c->cg, &err) < 0)
+        sync_fail_and_wait(c->ctx->sync_fd, &err, c->parent);
 }
 
 static int self_identity(husk_init_ctx *ctx, husk_error_t *err)

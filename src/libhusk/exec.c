@@ -174,18 +174,12 @@ static void __attribute__((noreturn)) run_process(exec_run *r)
 
 /* First thing in the clone, while it is single-threaded and before it joins anything: into
  * the v1 hierarchies whose `tasks` files the parent opened (no wait for the kernel's
- * threadgroup lock, see cgroup.h). On failure, report and wait to be killed: exiting now
- * could make the parent's write to the gate raise SIGPIPE in it instead of reading this. */
+ * threadgroup lock, see cgroup.h). */
 static void join_own_cgroups(exec_run *r, pid_t parent)
 {
     husk_error_t err = HUSK_ERROR_INIT;
-    if (cgroup_join_self(r->cg, &err) == 0)
-        return;
-    sync_send_error(r->ctx.sync_fd, &err);
-    if (getppid() != parent)
-        _exit(1);
-    for (;;)
-        pause();
+    if (cgroup_join_self(r->cg, &err) < 0)
+        sync_fail_and_wait(r->ctx.sync_fd, &err, parent);
 }
 
 static void wait_gate(exec_run *r)

@@ -75,15 +75,13 @@ int rootfs_pivot(husk_init_ctx *ctx, husk_error_t *err);
 int rootfs_finish(husk_init_ctx *ctx, husk_error_t *err);
 
 /* mounts_idmap.c, parent side: in a user namespace, opens the source of every bind under
- * the init's root with the parent's credentials and sends it (SYNC_MOUNT_SOURCE); without
- * one, for every idmap/ridmap (or id-mapped) bind, clones the source, id-maps the clone
- * and sends it (SYNC_MOUNT_FD), which the init attaches in mounts_apply. init_pid is the
- * init, in its mount namespace and with its maps written; init_root_fd its "/" when it sent
- * one (else /proc/PID/root, which needs CAP_SYS_PTRACE once the init is non-dumpable). Does
- * nothing, without a syscall, for a container without a user namespace and without idmap
- * mounts. */
-int mounts_parent_send(const husk_init_ctx *ctx, pid_t init_pid, int init_root_fd, int sock,
-                       husk_error_t *err);
+ * init_root (the init's "/", which it sent with its maps or its pid: /proc/PID/root would
+ * need CAP_SYS_PTRACE once the init is non-dumpable) with the parent's credentials and
+ * sends it (SYNC_MOUNT_SOURCE); without one, for every idmap/ridmap (or id-mapped) bind,
+ * clones the source, id-maps the clone and sends it (SYNC_MOUNT_FD), which the init
+ * attaches in mounts_apply. The init's maps are written by then. Does nothing, without a
+ * syscall, for a container without a user namespace and without idmap mounts. */
+int mounts_parent_send(const husk_init_ctx *ctx, int init_root, int sock, husk_error_t *err);
 /* The init's side: receives all of them into ctx->parent_fds, before its first mount (so
  * the parent resolves every source before the container mounts anything). */
 int mounts_receive_from_parent(husk_init_ctx *ctx, husk_error_t *err);

@@ -40,6 +40,7 @@
 #include "init.h"
 #include "mounts_internal.h"
 #include "sync.h"
+#include "userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -85,23 +86,6 @@ static bool parse_opts(const oci_mount *m, mount_opts *o)
 }
 
 /* ---- the user namespace of the mapping ---------------------------------------------- */
-
-static int write_map(long pid, const char *file, oci_linux_id_mapping **maps, size_t n,
-                     husk_error_t *err)
-{
-    char buf[4096];
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        int w = snprintf(buf + len, sizeof buf - len, "%u %u %u\n", maps[i]->container_id,
-                         maps[i]->host_id, maps[i]->size);
-        if (w < 0 || (size_t)w >= sizeof buf - len)
-            return husk_error_set(err, E2BIG, "%s: too many mappings", file);
-        len += (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/%s", pid, file);
-    return fs_write_file(path, buf, len, err);
-}
 
 /* A user namespace carrying the mount's own uidMappings/gidMappings (host ids relative to
  * our namespace): a child unshares one and waits; we write its maps, keep a handle on the
@@ -152,8 +136,10 @@ static int mapping_userns(const oci_mount *m, husk_error_t *err)
     long procpid = r > 1 && msg[0] == 'y' ? strtol(msg + 1, NULL, 10) : 0;
     if (procpid <= 0) {
         husk_error_set(err, EPERM, "the helper could not create a user namespace");
-    } else if (write_map(procpid, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0 &&
-               write_map(procpid, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0) {
+    } else if (userns_write_map((pid_t)procpid, "uid_map", m->uid_mappings, m->uid_mappings_len,
+                                err) == 0 &&
+               userns_write_map((pid_t)procpid, "gid_map", m->gid_mappings, m->gid_mappings_len,
+                                err) == 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%ld/ns/user", procpid);
         fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -236,19 +222,6 @@ int mounts_parent_idmap(const husk_init_ctx *ctx, pid_t init_pid, int sock, int3
     return sync_send(sock, SYNC_IDMAPPED, index, -1, err);
 }
 
-/* The init's "/" (its mount namespace; pivot_root comes later), to resolve sources in. */
-static int open_init_root(pid_t init_pid, int sent_root, husk_error_t *err)
-{
-    if (sent_root >= 0) {
-        int fd = fcntl(sent_root, F_DUPFD_CLOEXEC, 3);
-        return fd < 0 ? husk_error_errno(err, "dup the container init's root") : fd;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/root", (int)init_pid);
-    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return fd < 0 ? husk_error_errno(err, "open %s (the container init's root)", path) : fd;
-}
-
 /* A send failed: the init may have failed first, and its message says why (not EPIPE). */
 static int init_failure(int sock, husk_error_t *err)
 {
@@ -260,22 +233,21 @@ static int init_failure(int sock, husk_error_t *err)
     return -1;
 }
 
-/* The fd the parent sends for mounts[i] (kind from from_parent_of). */
+/* The fd the parent sends for mounts[i] (kind from from_parent_of); sources are resolved
+ * under the init's "/" (its mount namespace; pivot_root comes later). */
 static int make_fd(const husk_init_ctx *ctx, size_t i, const mount_opts *o, from_parent kind,
-                   pid_t init_pid, int sent_root, int *init_root, husk_error_t *err)
+                   int init_root, husk_error_t *err)
 {
     if (kind == FROM_PARENT_CLONE)
         return make_clone(ctx, i, o, err);
-    if (*init_root < 0 && (*init_root = open_init_root(init_pid, sent_root, err)) < 0)
-        return -1;
-    return mnt_open_bind_source(*init_root, ctx->bundle, ctx->spec->mounts[i], err);
+    if (init_root < 0)
+        return husk_error_set(err, EPROTO, "the container init sent no root to open sources in");
+    return mnt_open_bind_source(init_root, ctx->bundle, ctx->spec->mounts[i], err);
 }
 
-int mounts_parent_send(const husk_init_ctx *ctx, pid_t init_pid, int init_root_fd, int sock,
-                       husk_error_t *err)
+int mounts_parent_send(const husk_init_ctx *ctx, int init_root, int sock, husk_error_t *err)
 {
     const oci_spec *spec = ctx->spec;
-    cleanup_close int init_root = -1;
     for (size_t i = 0; spec->mounts && i < spec->mounts_len; i++) {
         const oci_mount *m = spec->mounts[i];
         if (!maybe_from_parent(ctx, m))
@@ -284,9 +256,7 @@ int mounts_parent_send(const husk_init_ctx *ctx, pid_t init_pid, int init_root_f
         if (!parse_opts(m, &o))
             return 0;
         from_parent kind = from_parent_of(ctx, m, &o);
-        int fd = kind == FROM_PARENT_NONE
-                     ? -1
-                     : make_fd(ctx, i, &o, kind, init_pid, init_root_fd, &init_root, err);
+        int fd = kind == FROM_PARENT_NONE ? -1 : make_fd(ctx, i, &o, kind, init_root, err);
         mount_opts_free(&o);
         if (kind == FROM_PARENT_NONE)
             continue;

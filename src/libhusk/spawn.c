@@ -270,7 +270,7 @@ static int drive_setup(husk_init_ctx *ctx, ns_plan *plan, int sock, pid_t *child
     /* The init takes these before its mounts, no reply: no round trip (and nothing at all
      * without a user namespace or idmap mounts). The maps are written by now: idmap may use
      * them; and the init is in its mount namespace, where the sources are opened. */
-    if (mounts_parent_send(ctx, out->init_pid, init_root, sock, err) < 0)
+    if (mounts_parent_send(ctx, init_root, sock, err) < 0)
         goto out;
 
     /* Until the init's mounts are done, it may ask us to id-map its clones. */

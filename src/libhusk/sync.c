@@ -2,9 +2,11 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,6 +86,16 @@ void sync_send_error(int sock, const husk_error_t *err)
     sync_head head = {.type = SYNC_ERROR, .err = err ? err->code : 0};
     const char *text = err && err->msg ? err->msg : "container init failed";
     send_packet(sock, &head, sizeof head, text, strnlen(text, SYNC_TEXT_MAX - 1), -1, NULL);
+}
+
+void sync_fail_and_wait(int sock, const husk_error_t *err, pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sync_send_error(sock, err);
+    if (getppid() != parent)
+        _exit(1);
+    for (;;)
+        pause();
 }
 
 int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err)

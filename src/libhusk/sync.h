@@ -54,6 +54,11 @@ int sync_send_text(int sock, sync_type type, const char *text, husk_error_t *err
 /* Sends SYNC_ERROR carrying err's message. Never fails loudly: the child exits after it. */
 void sync_send_error(int sock, const husk_error_t *err);
 
+/* For a child whose setup failed before its parent reads from it: reports err, then waits
+ * to be killed (exiting now could make the parent's next write to it raise SIGPIPE instead
+ * of reading the message), or exits when the parent is gone already. */
+void sync_fail_and_wait(int sock, const husk_error_t *err, pid_t parent) __attribute__((noreturn));
+
 /* Receives one message; *fd_out gets an attached fd or -1. A SYNC_ERROR from the peer
  * becomes a failure with its message. EOF is a failure that says the peer died. */
 int sync_recv(int sock, sync_msg *msg, int *fd_out, husk_error_t *err);

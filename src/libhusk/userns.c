@@ -74,6 +74,15 @@ static int run_helper(const char *helper, pid_t pid, oci_linux_id_mapping **maps
     return 0;
 }
 
+int userns_write_map(pid_t pid, const char *file, oci_linux_id_mapping **maps, size_t n,
+                     husk_error_t *err)
+{
+    cleanup_free char *text = format_map(maps, n);
+    if (!text)
+        return husk_error_set(err, ENOMEM, "/proc/%d/%s", pid, file);
+    return write_map_file(pid, file, text, err);
+}
+
 int userns_write_maps(pid_t pid, oci_linux *linux_cfg, husk_error_t *err)
 {
     if (!linux_cfg)
@@ -87,15 +96,11 @@ int userns_write_maps(pid_t pid, oci_linux *linux_cfg, husk_error_t *err)
             return -1;
         return 0;
     }
-    if (linux_cfg->uid_mappings_len) {
-        cleanup_free char *text = format_map(linux_cfg->uid_mappings, linux_cfg->uid_mappings_len);
-        if (!text || write_map_file(pid, "uid_map", text, err) < 0)
-            return husk_error_prefix(err, "linux.uidMappings");
-    }
-    if (linux_cfg->gid_mappings_len) {
-        cleanup_free char *text = format_map(linux_cfg->gid_mappings, linux_cfg->gid_mappings_len);
-        if (!text || write_map_file(pid, "gid_map", text, err) < 0)
-            return husk_error_prefix(err, "linux.gidMappings");
-    }
+    if (linux_cfg->uid_mappings_len && userns_write_map(pid, "uid_map", linux_cfg->uid_mappings,
+                                                        linux_cfg->uid_mappings_len, err) < 0)
+        return husk_error_prefix(err, "linux.uidMappings");
+    if (linux_cfg->gid_mappings_len && userns_write_map(pid, "gid_map", linux_cfg->gid_mappings,
+                                                        linux_cfg->gid_mappings_len, err) < 0)
+        return husk_error_prefix(err, "linux.gidMappings");
     return 0;
 }

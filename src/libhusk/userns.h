@@ -11,5 +11,8 @@
 /* Writes /proc/PID/{uid,gid}_map from linux.uidMappings/gidMappings; as non-root it runs
  * newuidmap/newgidmap, which check /etc/subuid and /etc/subgid. */
 int userns_write_maps(pid_t pid, oci_linux *linux_cfg, husk_error_t *err);
+/* Writes one map file ("uid_map" or "gid_map") of /proc/PID directly (as root). */
+int userns_write_map(pid_t pid, const char *file, oci_linux_id_mapping **maps, size_t n,
+                     husk_error_t *err);
 
 #endif
