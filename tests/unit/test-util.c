@@ -2,6 +2,9 @@
 /* Unit tests of src/libhusk/util: errors, logging helpers, string vectors. */
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <stdio.h>
 
 #include "tap.h"
 #include "util/cleanup.h"
@@ -38,6 +41,36 @@ static void test_rfc3339(void)
        "RFC 3339 time with nanoseconds: %s", buf);
 }
 
+/* husk formats dates itself (no gmtime_r, which loads the time zone): it must agree with
+ * the C library across leap years, centuries and dates before 1970. */
+static void test_rfc3339_matches_gmtime(void)
+{
+    int bad = 0;
+    long long first_bad = 0;
+    unsigned long long x = 88172645463325252ULL; /* xorshift: the same seconds every run */
+    for (int i = 0; i < 200000 && !bad; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        /* 1770..2170, and every day boundary around the leap days of 2000, 2100 and 1900 */
+        long long sec = (long long)(x % (400ULL * 366 * 86400)) - 200LL * 366 * 86400;
+        if (i < 3 * 4 * 2) {
+            static const long long leap_days[] = {951782400, 4107456000, -2203977600};
+            sec = leap_days[i / 8] + (i % 8 / 2) * 86400 - (i % 2);
+        }
+        struct timespec ts = {.tv_sec = (time_t)sec, .tv_nsec = 123456789};
+        char mine[64], want[64];
+        husk_rfc3339_at(&ts, mine, sizeof mine);
+        struct tm tm;
+        time_t t = (time_t)sec;
+        gmtime_r(&t, &tm);
+        size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(want + n, sizeof want - n, ".123456789Z");
+        if (strcmp(mine, want) != 0)
+            bad = 1, first_bad = sec;
+    }
+    ok(!bad, "RFC 3339 dates agree with gmtime_r over 1770-2170 (first mismatch at %lld)",
+       first_bad);
+}
+
 static void test_strv(void)
 {
     char **v = NULL;
@@ -57,6 +90,7 @@ int main(void)
     test_error();
     test_json_quote();
     test_rfc3339();
+    test_rfc3339_matches_gmtime();
     test_strv();
     return tap_done();
 }

@@ -73,7 +73,12 @@ void husk_rfc3339_now(char *buf, size_t len)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+    husk_rfc3339_at(&ts, buf, len);
+}
+
+void husk_rfc3339_at(const struct timespec *ts, char *buf, size_t len)
+{
+    long long days = ts->tv_sec / 86400, secs = ts->tv_sec % 86400;
     if (secs < 0) {
         secs += 86400;
         days--;
@@ -82,7 +87,7 @@ void husk_rfc3339_now(char *buf, size_t len)
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
     snprintf(buf, len, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
-             secs / 60 % 60, secs % 60, ts.tv_nsec);
+             secs / 60 % 60, secs % 60, ts->tv_nsec);
 }
 
 char *husk_json_quote(const char *s)

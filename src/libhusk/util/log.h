@@ -30,6 +30,9 @@ void husk_log_final_error(const char *msg);
 
 /* Formats the current time as RFC 3339 with nanoseconds in UTC into buf (>= 40 bytes). */
 void husk_rfc3339_now(char *buf, size_t len);
+/* The same for a given time (UTC, computed without the time zone files). */
+struct timespec;
+void husk_rfc3339_at(const struct timespec *ts, char *buf, size_t len);
 
 /* Appends s to out as a JSON string literal (with quotes). Returns a malloc'd string. */
 char *husk_json_quote(const char *s);
